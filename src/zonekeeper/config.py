@@ -1,0 +1,179 @@
+"""The one settings object: defaults, then a TOML/YAML config file, then ``ZONEKEEPER_*`` env.
+
+Nested fields use ``__`` in environment variables (``ZONEKEEPER_API__LISTEN=127.0.0.1:9001``).
+Built once by the CLI and passed down; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def parse_hostport(value: str, default_port: int) -> tuple[str, int]:
+    """Split ``HOST:PORT`` (``[v6]:PORT`` for IPv6); a bare host gets ``default_port``."""
+    value = value.strip()
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        port = rest.removeprefix(":") or str(default_port)
+    elif value.count(":") == 1:
+        host, port = value.split(":")
+    else:
+        host, port = value, str(default_port)
+    number = int(port)
+    if not 0 <= number <= 65535:
+        raise ValueError(f"port out of range in {value!r}")
+    return host, number
+
+
+class ApiSettings(BaseModel):
+    listen: str = "127.0.0.1:9001"
+    """HOST:PORT the HTTP API listens on; port 0 picks a free port (it is logged)."""
+    auth_strategy: Literal["noauth"] = "noauth"
+    """How callers are identified. `noauth`: Designate's X-Auth-Project-ID / X-Roles headers."""
+    max_body_bytes: int = 114688
+    """Request bodies larger than this are refused with 413 (Designate's oslo sizelimit)."""
+    default_limit: int = 20
+    """Page size when a list request gives no `limit`."""
+    max_limit: int = 1000
+    """The page size `limit=max` means, and the largest page served."""
+
+    @field_validator("listen")
+    @classmethod
+    def _check_listen(cls, value: str) -> str:
+        parse_hostport(value, 9001)
+        return value
+
+
+class DnsSettings(BaseModel):
+    listen: str = "127.0.0.1:5354"
+    """HOST:PORT the mini-DNS listens on (UDP and TCP); port 0 picks a free port."""
+    tcp_idle_timeout: float = 10.0
+    """Seconds an idle TCP connection to the mini-DNS is kept open."""
+    axfr_message_bytes: int = 16384
+    """Target size of each AXFR/IXFR message; large zones span several messages."""
+
+    @field_validator("listen")
+    @classmethod
+    def _check_listen(cls, value: str) -> str:
+        parse_hostport(value, 5354)
+        return value
+
+
+class WorkerSettings(BaseModel):
+    sweep_interval: float = 5.0
+    """Seconds between periodic sweeps for work that a lost wake-up left behind."""
+    poll_timeout: float = 1.0
+    """Seconds to wait for a nameserver's SOA answer."""
+    poll_delay: float = 0.0
+    """Seconds between NOTIFY and the first SOA query."""
+    poll_retry_interval: float = 0.05
+    """First retry interval when a nameserver does not yet serve the serial; doubles each try."""
+    poll_max_interval: float = 30.0
+    """Longest retry interval of the exponential backoff."""
+    max_attempts: int = 10
+    """Attempts before a zone that does not propagate is marked ERROR (retries go on, slowly)."""
+    threshold_percentage: int = 100
+    """Share of the pool's nameservers that must serve the serial before a zone is ACTIVE."""
+    concurrency: int = 32
+    """Zones reconciled at the same time by one worker."""
+
+
+class QuotaSettings(BaseModel):
+    zones: int = 10
+    """Zones per project (-1 = unlimited)."""
+    zone_recordsets: int = 500
+    """Recordsets per zone, SOA and NS included."""
+    zone_records: int = 500
+    """Records per zone, managed records excluded."""
+    recordset_records: int = 20
+    """Records per recordset."""
+    api_export_size: int = 1000
+    """Recordsets a zone may have to be exported."""
+
+
+class ZoneDefaults(BaseModel):
+    ttl: int = 3600
+    """TTL of a new zone when the request gives none."""
+    min_ttl: int = 0
+    """Smallest TTL a non-admin may set."""
+    refresh: int = 3600
+    retry: int = 600
+    expire: int = 86400
+    minimum: int = 3600
+    """SOA timers of new zones."""
+    max_zone_name_length: int = 255
+    max_recordset_name_length: int = 255
+
+
+class Settings(BaseSettings):
+    """Every option Zonekeeper reads. Sources, weakest first: defaults, file, env."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ZONEKEEPER_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    data_dir: Path = Path("./zonekeeper-data")
+    """Where the embedded SQLite database lives."""
+    database_url: str = ""
+    """SQLAlchemy URL (sqlite+aiosqlite://, postgresql+asyncpg://). Empty: SQLite in data_dir."""
+    log_level: str = "INFO"
+    """Python logging level for every role."""
+    nameserver_hostname: str = "ns1.zonekeeper.test."
+    """Apex NS (and SOA MNAME) of zones in the built-in default pool."""
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    dns: DnsSettings = Field(default_factory=DnsSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    quotas: QuotaSettings = Field(default_factory=QuotaSettings)
+    zones: ZoneDefaults = Field(default_factory=ZoneDefaults)
+
+    def effective_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'zonekeeper.sqlite').resolve()}"
+
+
+def load(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings: file values, overridden by env, overridden by explicit ``overrides``.
+
+    ``overrides`` with value None are ignored, so CLI flags that were not given don't mask env.
+    Raises ValueError for an unreadable file or an unknown option.
+    """
+    file_values: dict[str, Any] = {}
+    if config_file is not None:
+        text = config_file.read_text()
+        if config_file.suffix == ".toml":
+            file_values = tomllib.loads(text)
+        else:
+            file_values = yaml.safe_load(text) or {}
+        if not isinstance(file_values, dict):
+            raise ValueError(f"{config_file}: expected a mapping of options")
+    env_values = Settings().model_dump(exclude_unset=True)
+    merged = _deep_merge(file_values, env_values)
+    for dotted, value in overrides.items():
+        if value is not None:
+            _set_dotted(merged, dotted, value)
+    return Settings.model_validate(merged)
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    result = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _deep_merge(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def _set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, last = dotted.split("__")
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[last] = value

@@ -1,0 +1,173 @@
+"""Typed errors. Each carries Designate's wire ``type`` string and no HTTP status:
+the one ``type -> status`` table lives in ``api/errors.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One reason a request body was refused, shaped like a JSON-schema error."""
+
+    path: tuple[str | int, ...]
+    message: str
+    validator: str = "format"
+    validator_value: Any = None
+
+
+class ZonekeeperError(Exception):
+    """Base of every error a client can cause. ``type`` is Designate's error type string."""
+
+    type: ClassVar[str] = "unknown"
+    default_message: ClassVar[str | None] = None
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        super().__init__(self.message or self.type)
+
+
+class BadRequest(ZonekeeperError):
+    type = "bad_request"
+
+
+class InvalidObject(BadRequest):
+    """Schema-style validation failure; lists every reason at once."""
+
+    type = "invalid_object"
+
+    def __init__(self, errors: Sequence[FieldError], message: str | None = None) -> None:
+        self.errors = tuple(errors)
+        super().__init__(message)
+
+
+class InvalidJson(BadRequest):
+    type = "invalid_json"
+
+
+class EmptyRequestBody(BadRequest):
+    type = "empty_request_body"
+    default_message = "Request Body is empty"
+
+
+class InvalidUUID(BadRequest):
+    type = "invalid_uuid"
+    default_message = "Invalid UUID"
+
+
+class InvalidLimit(BadRequest):
+    type = "invalid_limit"
+
+
+class InvalidMarker(BadRequest):
+    type = "invalid_marker"
+
+
+class MarkerNotFound(BadRequest):
+    type = "marker_not_found"
+
+
+class InvalidSortKey(BadRequest):
+    type = "invalid_sort_key"
+
+
+class InvalidSortDir(BadRequest):
+    type = "invalid_sort_dir"
+
+
+class InvalidZoneName(BadRequest):
+    type = "invalid_zone_name"
+
+
+class InvalidRecordSetName(BadRequest):
+    type = "invalid_recordset_name"
+
+
+class InvalidRecordSetLocation(BadRequest):
+    type = "invalid_recordset_location"
+
+
+class InvalidTTL(BadRequest):
+    type = "invalid_ttl"
+
+
+class InvalidOperation(BadRequest):
+    type = "invalid_operation"
+
+
+class ZoneHasSubZone(BadRequest):
+    type = "zone_has_sub_zone"
+    default_message = "Please delete any subzones before deleting this zone"
+
+
+class MissingProjectId(ZonekeeperError):
+    type = "missing_project_id"
+
+
+class Forbidden(ZonekeeperError):
+    type = "forbidden"
+
+
+class IllegalChild(Forbidden):
+    type = "illegal_child"
+
+
+class IllegalParent(Forbidden):
+    type = "illegal_parent"
+
+
+class NotFound(ZonekeeperError):
+    type = "not_found"
+    default_message = "resource not found"
+
+
+class ZoneNotFound(NotFound):
+    type = "zone_not_found"
+    default_message = "Could not find Zone"
+
+
+class RecordSetNotFound(NotFound):
+    type = "recordset_not_found"
+    default_message = "Could not find RecordSet"
+
+
+class PoolNotFound(NotFound):
+    type = "pool_not_found"
+    default_message = "Could not find Pool"
+
+
+class MethodNotAllowed(ZonekeeperError):
+    type = "method_not_allowed"
+
+
+class UnsupportedContentType(ZonekeeperError):
+    type = "unsupported_content_type"
+
+
+class Duplicate(ZonekeeperError):
+    type = "duplicate"
+
+
+class DuplicateZone(Duplicate):
+    type = "duplicate_zone"
+    default_message = "Duplicate Zone"
+
+
+class DuplicateRecordSet(Duplicate):
+    type = "duplicate_recordset"
+    default_message = "Duplicate RecordSet"
+
+
+class OverQuota(ZonekeeperError):
+    type = "over_quota"
+
+
+class RequestTooLarge(ZonekeeperError):
+    type = "request_too_large"
+    default_message = "Request is too large."
+
+
+class NoServersConfigured(ZonekeeperError):
+    type = "no_servers_configured"

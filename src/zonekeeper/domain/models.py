@@ -1,0 +1,97 @@
+"""Plain values the layers hand each other: zones, recordsets, list queries and pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+DEFAULT_POOL_ID = "794ccc2c-d751-44fe-b57f-8894c9f5c842"
+MANAGED_PROJECT_ID = "00000000-0000-0000-0000-000000000000"
+
+
+class Status(StrEnum):
+    ACTIVE = "ACTIVE"
+    PENDING = "PENDING"
+    ERROR = "ERROR"
+    DELETED = "DELETED"
+
+
+class Action(StrEnum):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    NONE = "NONE"
+
+
+class ZoneType(StrEnum):
+    PRIMARY = "PRIMARY"
+    SECONDARY = "SECONDARY"
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    id: str
+    project_id: str
+    pool_id: str
+    name: str
+    email: str
+    ttl: int
+    serial: int
+    refresh: int
+    retry: int
+    expire: int
+    minimum: int
+    status: Status
+    action: Action
+    type: ZoneType
+    description: str | None
+    masters: tuple[str, ...]
+    attributes: Mapping[str, str]
+    version: int
+    created_at: datetime
+    updated_at: datetime | None
+    transferred_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSet:
+    id: str
+    zone_id: str
+    zone_name: str
+    project_id: str
+    name: str
+    type: str
+    ttl: int | None
+    description: str | None
+    records: tuple[str, ...]
+    managed: bool
+    status: Status
+    action: Action
+    serial: int
+    """The zone serial at which this recordset last changed."""
+    version: int
+    created_at: datetime
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """One page request, already checked against the resource's allowed keys by the API."""
+
+    limit: int = 20
+    marker: str | None = None
+    sort_key: str = "created_at"
+    sort_dir: str = "asc"
+    filters: Mapping[str, str] = field(default_factory=dict)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total_count: int | None

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 tables, queries and Alembic migrations; SQLite, PostgreSQL, MariaDB."""

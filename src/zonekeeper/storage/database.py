@@ -1,0 +1,82 @@
+"""The database handle: one async engine, write transactions, reads, and the worker wake-up."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+
+class Database:
+    """Owns the engine. Write transactions go through :meth:`transaction`.
+
+    On SQLite, writers in this process take turns (one asyncio lock) so they never meet
+    SQLite's "database is locked"; readers run beside them thanks to WAL. On PostgreSQL and
+    MariaDB, transactions run concurrently and rows are locked explicitly where needed.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.dialect = url.split(":", 1)[0].split("+", 1)[0]
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect != "sqlite":
+            kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._wakeup = asyncio.Event()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction: committed when the block exits normally, rolled back otherwise."""
+        if self._write_lock is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads only (it is rolled back at the end)."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    def wake_worker(self) -> None:
+        """Tell the worker in this process that a committed change waits for it."""
+        self._wakeup.set()
+
+    async def wait_for_wakeup(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for :meth:`wake_worker`; True if woken."""
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), timeout)
+        except TimeoutError:
+            return False
+        finally:
+            self._wakeup.clear()
+        return True
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (mini-DNS, lists) run while a writer commits; NORMAL sync is durable
+    # across process crashes (only an OS crash can lose the last commits).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

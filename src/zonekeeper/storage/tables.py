@@ -1,0 +1,179 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations must match it (`alembic check`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+UUID = String(36)
+NAME = String(255)
+
+pools = Table(
+    "pools",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("name", String(50), nullable=False, unique=True),
+    Column("description", String(160)),
+    Column("attributes", JSON, nullable=False),
+    # [{"hostname": "ns1.example.org.", "priority": 1}], apex NS of every zone in the pool.
+    Column("ns_records", JSON, nullable=False),
+    # [{"host": "127.0.0.1", "port": 53}]: servers polled for the served serial.
+    Column("nameservers", JSON, nullable=False),
+    # [{"type": "bind9", "masters": [...], "options": {...}}]: where zones are provisioned.
+    Column("targets", JSON, nullable=False),
+    Column("also_notifies", JSON, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
+)
+
+zones = Table(
+    "zones",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("project_id", String(255), nullable=False, index=True),
+    Column("pool_id", UUID, ForeignKey("pools.id"), nullable=False),
+    Column("name", NAME, nullable=False),
+    Column("email", String(255), nullable=False),
+    Column("ttl", Integer, nullable=False),
+    Column("serial", BigInteger, nullable=False),
+    Column("refresh", Integer, nullable=False),
+    Column("retry", Integer, nullable=False),
+    Column("expire", Integer, nullable=False),
+    Column("minimum", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("description", String(160)),
+    Column("masters", JSON, nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
+    Column("transferred_at", DateTime),
+    # When the worker should next look at this zone (NULL: nothing to do).
+    Column("next_attempt_at", DateTime),
+    # Reconcile attempts since the zone last became ACTIVE.
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    UniqueConstraint("name", "pool_id", name="uq_zones_name_pool"),
+    Index("ix_zones_pending", "status", "next_attempt_at"),
+)
+
+zone_serial_floors = Table(
+    "zone_serial_floors",
+    metadata,
+    Column("name", NAME, primary_key=True),
+    # The last serial of a deleted zone: a zone created again under the name starts above it.
+    Column("serial", BigInteger, nullable=False),
+)
+
+recordsets = Table(
+    "recordsets",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("zone_id", UUID, ForeignKey("zones.id", ondelete="CASCADE"), nullable=False),
+    Column("project_id", String(255), nullable=False),
+    Column("name", NAME, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("ttl", Integer),
+    Column("description", String(160)),
+    Column("managed", Boolean, nullable=False, default=False),
+    Column("status", String(16), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("serial", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
+    UniqueConstraint("zone_id", "name", "type", name="uq_recordsets_zone_name_type"),
+    Index("ix_recordsets_zone_created", "zone_id", "created_at", "id"),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("recordset_id", UUID, ForeignKey("recordsets.id", ondelete="CASCADE"), nullable=False),
+    Column("zone_id", UUID, ForeignKey("zones.id", ondelete="CASCADE"), nullable=False),
+    # Canonical presentation format (lower-case absolute names, compressed IPv6).
+    Column("data", Text, nullable=False),
+    # The rdata in uncompressed wire format, rendered when written.
+    Column("rdata", LargeBinary, nullable=False),
+    Column("managed", Boolean, nullable=False, default=False),
+    Index("ix_records_recordset", "recordset_id"),
+    Index("ix_records_zone", "zone_id"),
+)
+
+zone_changes = Table(
+    "zone_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("zone_id", UUID, ForeignKey("zones.id", ondelete="CASCADE"), nullable=False),
+    Column("from_serial", BigInteger, nullable=False),
+    Column("to_serial", BigInteger, nullable=False),
+    # [[name, type, ttl, data], ...]; the first entry is the SOA at from_serial.
+    Column("removed", JSON, nullable=False),
+    # [[name, type, ttl, data], ...]; the first entry is the SOA at to_serial.
+    Column("added", JSON, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_zone_changes_zone_serial", "zone_id", "to_serial"),
+)
+
+nameserver_states = Table(
+    "nameserver_states",
+    metadata,
+    Column("zone_id", UUID, ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True),
+    Column("host", String(255), primary_key=True),
+    Column("port", Integer, primary_key=True),
+    Column("served_serial", BigInteger),
+    Column("status", String(16), nullable=False),
+    # Machine-readable cause of the last failure: refused, timeout, not_authoritative, …
+    Column("reason", String(32)),
+    Column("last_error", Text),
+    Column("checked_at", DateTime),
+)
+
+quotas = Table(
+    "quotas",
+    metadata,
+    Column("project_id", String(255), primary_key=True),
+    Column("resource", String(32), primary_key=True),
+    Column("hard_limit", Integer, nullable=False),
+)
+
+service_statuses = Table(
+    "service_statuses",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("service_name", String(32), nullable=False),
+    Column("hostname", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("stats", JSON, nullable=False),
+    Column("capabilities", JSON, nullable=False),
+    Column("heartbeated_at", DateTime, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
+    UniqueConstraint("service_name", "hostname", name="uq_service_statuses_name_host"),
+)
