@@ -54,6 +54,10 @@ class Zone:
     created_at: datetime
     updated_at: datetime | None
     transferred_at: datetime | None
+    attempts: int = 0
+    """Reconcile attempts since the zone last became ACTIVE (the worker's backoff)."""
+    last_error: str | None = None
+    """Why the last reconcile attempt did not finish, naming each lagging nameserver."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,47 @@
+# The two commands of the README: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEB_PACKAGES := bind9-dnsutils python3-venv
+
+.PHONY: run test check deps system-deps bench clean
+
+run: $(STAMP)
+	$(BIN)/zonekeeper serve
+
+test: system-deps $(STAMP) check
+	$(BIN)/pytest -q
+
+check: $(STAMP)
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
+	$(BIN)/pytest -q tests/test_layers.py
+	$(BIN)/python -c "import tempfile, zonekeeper.storage.migrate as m; \
+		m.check('sqlite+aiosqlite:///' + tempfile.mkdtemp() + '/check.sqlite')"
+
+# Debian packages the tests drive (dig); installed only when missing, as root.
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(STAMP)
+
+deps: $(STAMP)
+
+bench: $(STAMP)
+	$(BIN)/python bench/api_write.py
+	$(BIN)/python bench/axfr.py
+	$(BIN)/python bench/propagation.py
+
+clean:
+	rm -rf $(VENV) zonekeeper-data .pytest_cache .mypy_cache .ruff_cache

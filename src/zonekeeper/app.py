@@ -1,0 +1,123 @@
+"""The one composition root: ``build(settings)`` wires storage, services, API, mini-DNS and
+worker; ``App.serve`` runs every role in one asyncio process until a signal stops it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from zonekeeper.api.app import create_app
+from zonekeeper.config import Settings, parse_hostport
+from zonekeeper.dns.server import MiniDns
+from zonekeeper.service import pools as pool_service
+from zonekeeper.service import statuses
+from zonekeeper.service.env import ServiceEnv
+from zonekeeper.storage import migrate
+from zonekeeper.storage.database import Database
+from zonekeeper.worker.reconciler import Worker
+
+log = logging.getLogger("zonekeeper")
+
+
+@dataclass
+class App:
+    settings: Settings
+    env: ServiceEnv
+    mini_dns: MiniDns
+    worker: Worker
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def serve(self) -> None:
+        """Run API, mini-DNS, worker and periodic tasks until SIGINT/SIGTERM, then stop cleanly."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await self._start()
+            await stop.wait()
+            log.info("stopping")
+        finally:
+            await self._stop()
+
+    async def _start(self) -> None:
+        db = self.env.db
+        if db.is_sqlite:
+            # The embedded default migrates itself; shared databases use `zonekeeper db upgrade`.
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            await migrate.upgrade(db.url)
+        dns_host, dns_port = await self.mini_dns.start()
+        log.info("mini-DNS listening on %s:%d (udp+tcp)", dns_host, dns_port)
+        await pool_service.ensure_default_pool(self.env, [(_reachable(dns_host), dns_port)])
+        api_server, api_task = await _start_api(self.env, self.settings)
+        self._api_server = api_server
+        self._tasks += [api_task, asyncio.create_task(self.worker.run())]
+        self._tasks.append(asyncio.create_task(statuses.heartbeat_forever(self.env, self._stats)))
+
+    def _stats(self) -> dict[str, dict[str, int]]:
+        return {"mdns": dict(self.mini_dns.stats), "worker": dict(self.worker.stats)}
+
+    async def _stop(self) -> None:
+        api_server = getattr(self, "_api_server", None)
+        if api_server is not None:
+            api_server.should_exit = True
+        for task in self._tasks:
+            if task is not self._tasks[0]:
+                task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.mini_dns.stop()
+        await self.env.db.close()
+
+
+def build(settings: Settings) -> App:
+    """Wire every part from ``settings``; nothing is started or opened until ``serve``."""
+    db = Database(settings.effective_database_url())
+    env = ServiceEnv(db=db, settings=settings)
+    return App(settings=settings, env=env, mini_dns=MiniDns(db, settings.dns), worker=Worker(env))
+
+
+async def _start_api(
+    env: ServiceEnv, settings: Settings
+) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    host, port = parse_hostport(settings.api.listen, 9001)
+    config = uvicorn.Config(
+        create_app(env),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises the bind error
+            raise RuntimeError("API server stopped while starting")
+        await asyncio.sleep(0.01)
+    bound = server.servers[0].sockets[0].getsockname()
+    log.info("API listening on http://%s:%d", _url_host(bound[0]), bound[1])
+    return server, task
+
+
+def _reachable(host: str) -> str:
+    """The address the worker should query: a wildcard listen address means loopback."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+
+def _url_host(host: str) -> str:
+    try:
+        socket.inet_pton(socket.AF_INET6, host)
+    except OSError:
+        return host
+    return f"[{host}]"

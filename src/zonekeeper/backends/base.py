@@ -1,0 +1,41 @@
+"""The one small interface every DNS server kind implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Master:
+    """Where a nameserver transfers the zone from: a mini-DNS address."""
+
+    host: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneTarget:
+    """A zone as a backend needs to know it."""
+
+    id: str
+    name: str
+    """Absolute, lower-case, with the trailing dot."""
+    masters: tuple[Master, ...]
+
+
+class BackendError(Exception):
+    """A backend could not do what was asked; ``reason`` is machine-readable."""
+
+    reason = "backend_error"
+
+
+class Backend(Protocol):
+    async def create_zone(self, zone: ZoneTarget) -> None:
+        """Make the server a secondary for ``zone``. Idempotent."""
+
+    async def delete_zone(self, zone: ZoneTarget) -> None:
+        """Make the server forget ``zone``. Idempotent."""
+
+    async def list_zones(self) -> set[str]:
+        """Names of the zones the server holds (for the orphan audit)."""

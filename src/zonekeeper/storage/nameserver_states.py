@@ -1,0 +1,62 @@
+"""Per (zone, nameserver) observed state: what each nameserver served when last asked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from zonekeeper.storage.tables import nameserver_states
+
+
+@dataclass(frozen=True, slots=True)
+class NameserverState:
+    host: str
+    port: int
+    served_serial: int | None
+    status: str
+    """ACTIVE when it serves the desired state, else PENDING or ERROR."""
+    reason: str | None
+    last_error: str | None
+    checked_at: datetime | None
+
+
+async def replace(
+    conn: AsyncConnection, zone_id: str, states: Sequence[NameserverState]
+) -> None:
+    """Store the latest observation of each of the zone's nameservers (replacing older ones)."""
+    await conn.execute(delete(nameserver_states).where(nameserver_states.c.zone_id == zone_id))
+    if states:
+        await conn.execute(
+            nameserver_states.insert(),
+            [
+                {
+                    "zone_id": zone_id,
+                    "host": s.host,
+                    "port": s.port,
+                    "served_serial": s.served_serial,
+                    "status": s.status,
+                    "reason": s.reason,
+                    "last_error": s.last_error,
+                    "checked_at": s.checked_at,
+                }
+                for s in states
+            ],
+        )
+
+
+async def for_zone(conn: AsyncConnection, zone_id: str) -> list[NameserverState]:
+    rows = await conn.execute(
+        select(nameserver_states)
+        .where(nameserver_states.c.zone_id == zone_id)
+        .order_by(nameserver_states.c.host, nameserver_states.c.port)
+    )
+    return [
+        NameserverState(
+            r.host, r.port, r.served_serial, r.status, r.reason, r.last_error, r.checked_at
+        )
+        for r in rows
+    ]

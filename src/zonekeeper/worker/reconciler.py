@@ -1,0 +1,170 @@
+"""The level-triggered reconciler: bring every due zone's nameservers to the zone's state.
+
+Desired state is the zone row (serial, action); observed state is what each nameserver answers
+to an SOA query. ``plan.judge`` decides; this module only performs the I/O around it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from zonekeeper import backends
+from zonekeeper.domain.models import Action, Zone
+from zonekeeper.service.env import ServiceEnv
+from zonekeeper.storage import claims, nameserver_states, pools
+from zonekeeper.storage import zones as zone_rows
+from zonekeeper.storage.nameserver_states import NameserverState
+from zonekeeper.worker import plan, probe
+from zonekeeper.worker.plan import Observation, Verdict
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=15)
+"""How long a claimed zone is ours; a crashed worker's zones come back after this."""
+
+
+class Worker:
+    """Reconciles due zones, woken by commits (``Database.wake_worker``) and a periodic sweep."""
+
+    def __init__(self, env: ServiceEnv) -> None:
+        self.env = env
+        self.settings = env.settings.worker
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._slots = asyncio.Semaphore(self.settings.concurrency)
+        self.stats = {"reconciled": 0, "propagated": 0, "deleted": 0, "failed_attempts": 0}
+
+    async def run(self) -> None:
+        """Reconcile forever; cancel the task to stop (in-flight zones are left to their lease)."""
+        try:
+            while True:
+                await self.run_once()
+                await self.env.db.wait_for_wakeup(self.settings.sweep_interval)
+        finally:
+            for task in self._in_flight.values():
+                task.cancel()
+
+    async def run_once(self) -> int:
+        """Start a reconcile for every due zone not already in flight; returns how many."""
+        async with self.env.db.read() as conn:
+            due = await zone_rows.due_zones(conn, self.env.now(), self.settings.concurrency * 4)
+        started = 0
+        for zone in due:
+            if zone.id not in self._in_flight:
+                self._in_flight[zone.id] = asyncio.create_task(self._guarded(zone))
+                started += 1
+        return started
+
+    async def _guarded(self, zone: Zone) -> None:
+        try:
+            async with self._slots:
+                if await self._claim(zone):
+                    await self.reconcile(zone)
+        except Exception:
+            log.exception("reconciling zone %s (%s) failed", zone.name, zone.id)
+        finally:
+            self._in_flight.pop(zone.id, None)
+            # The zone may have changed while we worked on it: look again at once.
+            self.env.db.wake_worker()
+
+    async def _claim(self, zone: Zone) -> bool:
+        now = self.env.now()
+        async with self.env.db.transaction() as conn:
+            return await claims.claim(conn, zone.id, now, now + LEASE)
+
+    async def reconcile(self, zone: Zone) -> None:
+        """One attempt: provision targets, NOTIFY, poll serials, record the outcome."""
+        self.stats["reconciled"] += 1
+        deleting = zone.action == Action.DELETE
+        async with self.env.db.read() as conn:
+            pool = await pools.get_pool(conn, zone.pool_id)
+        target_error = await self._provision(zone, pool.targets, pool.nameservers, deleting)
+        nameservers = [(str(n["host"]), int(n["port"])) for n in pool.nameservers]
+        if not deleting:
+            also = [(str(n["host"]), int(n["port"])) for n in pool.also_notifies]
+            await self._notify(zone.name, nameservers + also)
+        verdict, observations = await self._poll(zone, nameservers, deleting)
+        await self._record(zone, verdict, observations, deleting, target_error)
+
+    async def _provision(
+        self, zone: Zone, targets: list[dict[str, object]], masters: list[dict[str, object]],
+        deleting: bool,
+    ) -> str | None:
+        """Create (or delete) the zone on every target; returns the first error, if any."""
+        errors: list[str] = []
+        for target in targets:
+            backend = backends.load(str(target["type"]), dict(target.get("options") or {}))  # type: ignore[call-overload]
+            zone_target = backends.ZoneTarget(
+                zone.id,
+                zone.name,
+                tuple(backends.Master(str(m["host"]), int(m["port"])) for m in target.get("masters") or []),  # type: ignore[attr-defined]
+            )
+            try:
+                if deleting:
+                    await backend.delete_zone(zone_target)
+                else:
+                    await backend.create_zone(zone_target)
+            except backends.BackendError as error:
+                errors.append(f"{target['type']}: {error}")
+        return "; ".join(errors) or None
+
+    async def _notify(self, zone_name: str, destinations: list[tuple[str, int]]) -> None:
+        timeout = self.settings.poll_timeout
+        await asyncio.gather(*(probe.notify(zone_name, h, p, timeout) for h, p in destinations))
+
+    async def _poll(
+        self, zone: Zone, nameservers: list[tuple[str, int]], deleting: bool
+    ) -> tuple[Verdict, list[Observation]]:
+        """Query the serials until the verdict is done or this attempt's polls are spent."""
+        settings = self.settings
+        await asyncio.sleep(settings.poll_delay)
+        for poll in range(1, POLLS_PER_ATTEMPT + 1):
+            observations = await probe.observe_all(zone.name, nameservers, settings.poll_timeout)
+            verdict = plan.judge(zone.serial, deleting, observations, settings.threshold_percentage)
+            if verdict.done or poll == POLLS_PER_ATTEMPT:
+                return verdict, observations
+            await asyncio.sleep(plan.backoff(poll, settings.poll_retry_interval, 1.0))
+        raise AssertionError("unreachable")
+
+    async def _record(
+        self, zone: Zone, verdict: Verdict, observations: list[Observation], deleting: bool,
+        target_error: str | None,
+    ) -> None:
+        now = self.env.now()
+        states = [_state(o, verdict, now) for o in observations]
+        async with self.env.db.transaction() as conn:
+            if verdict.done and target_error is None:
+                if deleting:
+                    await zone_rows.purge_zone(conn, zone.id)
+                    self.stats["deleted"] += 1
+                    return
+                if await zone_rows.mark_propagated(conn, zone.id, zone.serial, now):
+                    self.stats["propagated"] += 1
+                await nameserver_states.replace(conn, zone.id, states)
+                return
+            self.stats["failed_attempts"] += 1
+            attempt = zone.attempts + 1
+            delay = plan.backoff(attempt, self.settings.poll_retry_interval * 10, self.settings.poll_max_interval)
+            reason = target_error or plan.describe(verdict.lagging) or "no nameservers in the pool"
+            await zone_rows.mark_attempt_failed(
+                conn, zone.id, reason, now + timedelta(seconds=delay), self.settings.max_attempts
+            )
+            await nameserver_states.replace(conn, zone.id, states)
+
+
+POLLS_PER_ATTEMPT = 8
+"""SOA polls within one attempt (retry intervals double from ``poll_retry_interval``)."""
+
+
+def _state(observation: Observation, verdict: Verdict, now: datetime) -> NameserverState:
+    reason = verdict.lagging.get((observation.host, observation.port))
+    return NameserverState(
+        host=observation.host,
+        port=observation.port,
+        served_serial=observation.serial,
+        status="PENDING" if reason else "ACTIVE",
+        reason=reason.value if reason else None,
+        last_error=None,
+        checked_at=now,
+    )

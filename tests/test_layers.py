@@ -1,0 +1,54 @@
+"""ARCHITECTURE.md's "may import" column, enforced: an arrow the wrong way fails here."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "zonekeeper"
+
+MAY_IMPORT = {
+    "domain": set(),
+    "storage": {"domain"},
+    "service": {"domain", "storage", "config"},
+    "api": {"service", "domain", "config"},
+    "dns": {"domain", "storage", "config"},
+    "worker": {"service", "storage", "backends", "domain", "config"},
+    "backends": {"domain"},
+    "sink": {"service", "domain", "config"},
+    "integrations": {"domain", "config"},
+    "web": {"service", "domain", "config"},
+}
+
+
+def _imported_packages(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "zonekeeper" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(MAY_IMPORT))
+def test_package_imports_only_what_it_may(package: str) -> None:
+    allowed = MAY_IMPORT[package] | {package}
+    wrong = {
+        f"{path.relative_to(SRC)} imports zonekeeper.{imported}"
+        for path in (SRC / package).rglob("*.py")
+        for imported in _imported_packages(path) - allowed
+    }
+    assert not wrong, sorted(wrong)
+
+
+def test_the_table_covers_every_package() -> None:
+    packages = {p.name for p in SRC.iterdir() if p.is_dir() and not p.name.startswith("_")}
+    assert packages - {"cli"} <= set(MAY_IMPORT), packages - set(MAY_IMPORT)
