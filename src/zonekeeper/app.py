@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -32,6 +33,7 @@ class App:
     mini_dns: MiniDns
     worker: Worker
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _api: uvicorn.Server | None = None
 
     async def serve(self) -> None:
         """Run API, mini-DNS, worker and periodic tasks until SIGINT/SIGTERM, then stop cleanly."""
@@ -55,21 +57,22 @@ class App:
         dns_host, dns_port = await self.mini_dns.start()
         log.info("mini-DNS listening on %s:%d (udp+tcp)", dns_host, dns_port)
         await pool_service.ensure_default_pool(self.env, [(_reachable(dns_host), dns_port)])
-        api_server, api_task = await _start_api(self.env, self.settings)
-        self._api_server = api_server
-        self._tasks += [api_task, asyncio.create_task(self.worker.run())]
-        self._tasks.append(asyncio.create_task(statuses.heartbeat_forever(self.env, self._stats)))
+        self._api, api_task = await _start_api(self.env, self.settings)
+        self._tasks += [
+            api_task,
+            asyncio.create_task(self.worker.run()),
+            asyncio.create_task(statuses.heartbeat_forever(self.env, self._stats)),
+        ]
 
     def _stats(self) -> dict[str, dict[str, int]]:
         return {"mdns": dict(self.mini_dns.stats), "worker": dict(self.worker.stats)}
 
     async def _stop(self) -> None:
-        api_server = getattr(self, "_api_server", None)
-        if api_server is not None:
-            api_server.should_exit = True
-        for task in self._tasks:
-            if task is not self._tasks[0]:
-                task.cancel()
+        """Stop accepting requests (letting in-flight ones finish), then everything else."""
+        if self._api is not None:
+            self._api.should_exit = True
+        for task in self._tasks[1:]:
+            task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -97,8 +100,7 @@ async def _start_api(
         lifespan="off",
         server_header=False,
     )
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server = _ApiServer(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -108,6 +110,14 @@ async def _start_api(
     bound = server.servers[0].sockets[0].getsockname()
     log.info("API listening on http://%s:%d", _url_host(bound[0]), bound[1])
     return server, task
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: ``App.serve`` owns SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 def _reachable(host: str) -> str:

@@ -1,4 +1,4 @@
-"""One module per DNS server kind, behind ``base.Backend``; ``load`` picks one by pools.yaml type."""
+"""One module per DNS server kind, behind ``base.Backend``; ``load`` picks one by its type."""
 
 from __future__ import annotations
 

@@ -24,9 +24,7 @@ class NameserverState:
     checked_at: datetime | None
 
 
-async def replace(
-    conn: AsyncConnection, zone_id: str, states: Sequence[NameserverState]
-) -> None:
+async def replace(conn: AsyncConnection, zone_id: str, states: Sequence[NameserverState]) -> None:
     """Store the latest observation of each of the zone's nameservers (replacing older ones)."""
     await conn.execute(delete(nameserver_states).where(nameserver_states.c.zone_id == zone_id))
     if states:

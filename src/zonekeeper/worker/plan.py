@@ -49,7 +49,9 @@ def judge(
 ) -> Verdict:
     """Whether ``threshold`` percent of the nameservers serve ``serial`` (or, when deleting,
     no longer serve the zone). With no nameservers at all nothing is proven: never done."""
-    lagging = {(o.host, o.port): reason for o in observations if (reason := _lag(o, serial, deleting))}
+    lagging = {
+        (o.host, o.port): reason for o in observations if (reason := _lag(o, serial, deleting))
+    }
     good = len(observations) - len(lagging)
     needed = math.ceil(len(observations) * threshold / 100)
     return Verdict(done=bool(observations) and good >= max(needed, 1), lagging=lagging)
@@ -71,9 +73,11 @@ def _lag(observation: Observation, serial: int, deleting: bool) -> Reason | None
 
 def backoff(attempt: int, first: float, ceiling: float) -> float:
     """Seconds before retry ``attempt`` (1-based): ``first`` doubled per attempt, capped."""
-    return min(ceiling, first * 2 ** max(attempt - 1, 0))
+    return min(ceiling, first * 2.0 ** max(attempt - 1, 0))
 
 
 def describe(lagging: dict[tuple[str, int], Reason]) -> str:
     """A readable reason for a zone that is not ACTIVE yet, naming each nameserver."""
-    return "; ".join(f"{host}:{port} {reason.value}" for (host, port), reason in sorted(lagging.items()))
+    return "; ".join(
+        f"{host}:{port} {reason.value}" for (host, port), reason in sorted(lagging.items())
+    )

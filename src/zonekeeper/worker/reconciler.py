@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from zonekeeper import backends
 from zonekeeper.domain.models import Action, Zone
 from zonekeeper.service.env import ServiceEnv
-from zonekeeper.storage import claims, nameserver_states, pools
+from zonekeeper.storage import changes, claims, nameserver_states, pools
 from zonekeeper.storage import zones as zone_rows
 from zonekeeper.storage.nameserver_states import NameserverState
 from zonekeeper.worker import plan, probe
@@ -48,7 +50,7 @@ class Worker:
     async def run_once(self) -> int:
         """Start a reconcile for every due zone not already in flight; returns how many."""
         async with self.env.db.read() as conn:
-            due = await zone_rows.due_zones(conn, self.env.now(), self.settings.concurrency * 4)
+            due = await changes.due_zones(conn, self.env.now(), self.settings.concurrency * 4)
         started = 0
         for zone in due:
             if zone.id not in self._in_flight:
@@ -79,27 +81,24 @@ class Worker:
         deleting = zone.action == Action.DELETE
         async with self.env.db.read() as conn:
             pool = await pools.get_pool(conn, zone.pool_id)
-        target_error = await self._provision(zone, pool.targets, pool.nameservers, deleting)
-        nameservers = [(str(n["host"]), int(n["port"])) for n in pool.nameservers]
+        if pool is None:
+            raise RuntimeError(f"zone {zone.id} refers to a missing pool {zone.pool_id}")
+        target_error = await self._provision(zone, pool.targets, deleting)
+        nameservers = _addresses(pool.nameservers)
         if not deleting:
-            also = [(str(n["host"]), int(n["port"])) for n in pool.also_notifies]
-            await self._notify(zone.name, nameservers + also)
+            await self._notify(zone.name, nameservers + _addresses(pool.also_notifies))
         verdict, observations = await self._poll(zone, nameservers, deleting)
         await self._record(zone, verdict, observations, deleting, target_error)
 
     async def _provision(
-        self, zone: Zone, targets: list[dict[str, object]], masters: list[dict[str, object]],
-        deleting: bool,
+        self, zone: Zone, targets: Sequence[Mapping[str, Any]], deleting: bool
     ) -> str | None:
-        """Create (or delete) the zone on every target; returns the first error, if any."""
+        """Create (or delete) the zone on every target; returns the errors, if any."""
         errors: list[str] = []
         for target in targets:
-            backend = backends.load(str(target["type"]), dict(target.get("options") or {}))  # type: ignore[call-overload]
-            zone_target = backends.ZoneTarget(
-                zone.id,
-                zone.name,
-                tuple(backends.Master(str(m["host"]), int(m["port"])) for m in target.get("masters") or []),  # type: ignore[attr-defined]
-            )
+            backend = backends.load(str(target["type"]), target.get("options") or {})
+            masters = tuple(backends.Master(h, p) for h, p in _addresses(target.get("masters", ())))
+            zone_target = backends.ZoneTarget(zone.id, zone.name, masters)
             try:
                 if deleting:
                     await backend.delete_zone(zone_target)
@@ -128,33 +127,49 @@ class Worker:
         raise AssertionError("unreachable")
 
     async def _record(
-        self, zone: Zone, verdict: Verdict, observations: list[Observation], deleting: bool,
+        self,
+        zone: Zone,
+        verdict: Verdict,
+        observations: list[Observation],
+        deleting: bool,
         target_error: str | None,
     ) -> None:
         now = self.env.now()
         states = [_state(o, verdict, now) for o in observations]
         async with self.env.db.transaction() as conn:
+            current = await zone_rows.lock(conn, zone.id)
+            if current is None or (current.serial, current.action) != (zone.serial, zone.action):
+                # Changed (or purged) while we worked: its own commit has already made it due
+                # again, so neither success nor failure of this attempt may be recorded.
+                return
             if verdict.done and target_error is None:
                 if deleting:
-                    await zone_rows.purge_zone(conn, zone.id)
+                    await changes.purge_zone(conn, zone.id)
                     self.stats["deleted"] += 1
                     return
-                if await zone_rows.mark_propagated(conn, zone.id, zone.serial, now):
+                if await changes.mark_propagated(conn, zone.id, zone.serial, now):
                     self.stats["propagated"] += 1
                 await nameserver_states.replace(conn, zone.id, states)
                 return
             self.stats["failed_attempts"] += 1
             attempt = zone.attempts + 1
-            delay = plan.backoff(attempt, self.settings.poll_retry_interval * 10, self.settings.poll_max_interval)
+            delay = plan.backoff(attempt, FIRST_RETRY, self.settings.poll_max_interval)
             reason = target_error or plan.describe(verdict.lagging) or "no nameservers in the pool"
-            await zone_rows.mark_attempt_failed(
+            await changes.mark_attempt_failed(
                 conn, zone.id, reason, now + timedelta(seconds=delay), self.settings.max_attempts
             )
             await nameserver_states.replace(conn, zone.id, states)
 
 
+FIRST_RETRY = 0.5
+"""Seconds before the second attempt; later attempts back off exponentially."""
+
 POLLS_PER_ATTEMPT = 8
 """SOA polls within one attempt (retry intervals double from ``poll_retry_interval``)."""
+
+
+def _addresses(entries: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
+    return [(str(entry["host"]), int(entry["port"])) for entry in entries]
 
 
 def _state(observation: Observation, verdict: Verdict, now: datetime) -> NameserverState:

@@ -1,0 +1,82 @@
+"""Run `zonekeeper serve` as a real subprocess on free ports, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ZONEKEEPER = str(Path(sys.executable).with_name("zonekeeper"))
+_API = re.compile(r"API listening on http://(\S+):(\d+)")
+_DNS = re.compile(r"mini-DNS listening on (\S+):(\d+)")
+
+
+class Serve:
+    """One `zonekeeper serve` process; its log is collected in ``lines``."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *extra_args: str,
+        database_url: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        args = [ZONEKEEPER, "serve", "--api-listen", "127.0.0.1:0", "--dns-listen", "127.0.0.1:0"]
+        args += ["--data-dir", str(data_dir), *extra_args]
+        if database_url:
+            args += ["--database-url", database_url]
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.api_port, self.dns_port = self._wait_for_ports()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def _wait_for_ports(self, timeout: float = 30.0) -> tuple[int, int]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = "\n".join(self.lines)
+            api, dns = _API.search(text), _DNS.search(text)
+            if api and dns:
+                return int(api.group(2)), int(dns.group(2))
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.02)
+        self.kill()
+        raise RuntimeError("zonekeeper serve did not start:\n" + "\n".join(self.lines))
+
+    def terminate(self, timeout: float = 15.0) -> int:
+        """SIGTERM and wait; returns the exit code."""
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout)
+        self._reader.join(5)
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to clean up."""
+        self.process.kill()
+        self.process.wait(10)
+        self._reader.join(5)
