@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,7 +31,11 @@ def parse_hostport(value: str, default_port: int) -> tuple[str, int]:
     return host, number
 
 
-class ApiSettings(BaseModel):
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApiSettings(_Section):
     listen: str = "127.0.0.1:9001"
     """HOST:PORT the HTTP API listens on; port 0 picks a free port (it is logged)."""
     auth_strategy: Literal["noauth"] = "noauth"
@@ -50,7 +54,7 @@ class ApiSettings(BaseModel):
         return value
 
 
-class DnsSettings(BaseModel):
+class DnsSettings(_Section):
     listen: str = "127.0.0.1:5354"
     """HOST:PORT the mini-DNS listens on (UDP and TCP); port 0 picks a free port."""
     tcp_idle_timeout: float = 10.0
@@ -65,7 +69,7 @@ class DnsSettings(BaseModel):
         return value
 
 
-class WorkerSettings(BaseModel):
+class WorkerSettings(_Section):
     sweep_interval: float = 5.0
     """Seconds between periodic sweeps for work that a lost wake-up left behind."""
     poll_timeout: float = 1.0
@@ -84,7 +88,7 @@ class WorkerSettings(BaseModel):
     """Zones reconciled at the same time by one worker."""
 
 
-class QuotaSettings(BaseModel):
+class QuotaSettings(_Section):
     zones: int = 10
     """Zones per project (-1 = unlimited)."""
     zone_recordsets: int = 500
@@ -97,7 +101,7 @@ class QuotaSettings(BaseModel):
     """Recordsets a zone may have to be exported."""
 
 
-class ZoneDefaults(BaseModel):
+class ZoneDefaults(_Section):
     ttl: int = 3600
     """TTL of a new zone when the request gives none."""
     min_ttl: int = 0

@@ -24,4 +24,5 @@ def next_serial(current: int, now: int) -> int:
     """
     candidate = (current + 1) % SERIAL_MODULUS
     now %= SERIAL_MODULUS
-    return now if serial_gt(now, candidate) else candidate
+    # Both comparisons: a clock exactly 2**31 ahead is neither before nor after in RFC 1982.
+    return now if serial_gt(now, candidate) and serial_gt(now, current) else candidate

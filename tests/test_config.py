@@ -1,0 +1,62 @@
+"""Settings: defaults, file, env and flags, weakest first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from zonekeeper import config
+
+
+def test_defaults_are_the_embedded_service() -> None:
+    settings = config.load()
+    assert settings.api.listen == "127.0.0.1:9001"
+    assert settings.dns.listen == "127.0.0.1:5354"
+    assert settings.effective_database_url().startswith("sqlite+aiosqlite:///")
+
+
+def test_file_then_env_then_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    file = tmp_path / "zk.yaml"
+    file.write_text(
+        "api:\n  listen: 127.0.0.1:1000\ndns:\n  listen: 127.0.0.1:2000\nlog_level: DEBUG\n"
+    )
+    monkeypatch.setenv("ZONEKEEPER_DNS__LISTEN", "127.0.0.1:3000")
+    settings = config.load(file, api__listen=None, database_url="sqlite+aiosqlite:///x.db")
+    assert settings.api.listen == "127.0.0.1:1000"  # file (flag not given)
+    assert settings.dns.listen == "127.0.0.1:3000"  # env beats file
+    assert settings.database_url == "sqlite+aiosqlite:///x.db"  # flag beats both
+    assert settings.log_level == "DEBUG"
+
+
+def test_toml_file(tmp_path: Path) -> None:
+    file = tmp_path / "zk.toml"
+    file.write_text("[worker]\nmax_attempts = 3\n")
+    assert config.load(file).worker.max_attempts == 3
+
+
+@pytest.mark.parametrize("bad", ["nohostport:99999", "[::1]:x", "127.0.0.1:70000"])
+def test_bad_listen_address_is_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        config.load(api__listen=bad)
+
+
+def test_unknown_option_is_refused(tmp_path: Path) -> None:
+    file = tmp_path / "zk.yaml"
+    file.write_text("api:\n  lisen: 127.0.0.1:1\n")
+    with pytest.raises(ValueError):
+        config.load(file)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("127.0.0.1:53", ("127.0.0.1", 53)),
+        ("[::1]:5354", ("::1", 5354)),
+        ("::1", ("::1", 7)),
+        ("host", ("host", 7)),
+        ("0.0.0.0:0", ("0.0.0.0", 0)),
+    ],
+)
+def test_parse_hostport(text: str, expected: tuple[str, int]) -> None:
+    assert config.parse_hostport(text, 7) == expected
