@@ -56,10 +56,12 @@ def _logging(level: str) -> None:
 def serve(
     config_file: ConfigOption = None,
     api_listen: Annotated[
-        str | None, typer.Option(help="HOST:PORT of the HTTP API (default 127.0.0.1:9001; port 0 = any).")
+        str | None,
+        typer.Option(help="HOST:PORT of the HTTP API (default 127.0.0.1:9001; port 0 = any)."),
     ] = None,
     dns_listen: Annotated[
-        str | None, typer.Option(help="HOST:PORT of the mini-DNS, UDP+TCP (default 127.0.0.1:5354).")
+        str | None,
+        typer.Option(help="HOST:PORT of the mini-DNS, UDP+TCP (default 127.0.0.1:5354)."),
     ] = None,
     database_url: DatabaseOption = None,
     data_dir: Annotated[

@@ -1,0 +1,332 @@
+"""Zone use cases: create, read, list, update (PATCH), delete, nameservers.
+
+Each write is one transaction; creates, updates and deletes leave the zone PENDING and wake
+the worker, which makes it ACTIVE once the pool's nameservers serve it (or purges it).
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import dns.name
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from zonekeeper.domain import errors, names, rdata
+from zonekeeper.domain.models import (
+    DEFAULT_POOL_ID,
+    Action,
+    ListQuery,
+    Page,
+    RecordSet,
+    Status,
+    Zone,
+    ZoneType,
+)
+from zonekeeper.domain.serial import next_serial
+from zonekeeper.service import changes, policy, quotas
+from zonekeeper.service.context import RequestContext
+from zonekeeper.service.env import ServiceEnv
+from zonekeeper.storage import listing
+from zonekeeper.storage import pools as pool_rows
+from zonekeeper.storage import recordsets as recordset_rows
+from zonekeeper.storage import zones as zone_rows
+from zonekeeper.storage.tables import zones as zones_table
+
+LISTING = listing.Listing(
+    table=zones_table,
+    id=zones_table.c.id,
+    filters={
+        "name": listing.match(zones_table.c.name, str.lower),
+        "type": listing.match(zones_table.c.type, str.upper),
+        "email": listing.match(zones_table.c.email),
+        "status": listing.match(zones_table.c.status, str.upper),
+        "description": listing.match(zones_table.c.description),
+        "ttl": listing.match(zones_table.c.ttl),
+    },
+    sort_keys={
+        key: zones_table.c[column]
+        for key, column in {
+            "created_at": "created_at",
+            "id": "id",
+            "updated_at": "updated_at",
+            "name": "name",
+            "tenant_id": "project_id",
+            "project_id": "project_id",
+            "serial": "serial",
+            "ttl": "ttl",
+            "status": "status",
+        }.items()
+    },
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _NewZone:
+    """A create request, validated."""
+
+    name: dns.name.Name
+    email: str
+    rname: dns.name.Name
+    ttl: int
+    description: str | None
+    attributes: Mapping[str, str]
+
+
+async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> Zone:
+    """Create a PRIMARY zone in the caller's project, with its SOA and apex NS recordsets.
+
+    The zone is CREATE/PENDING until the pool's nameservers serve it. Raises Forbidden,
+    InvalidObject, InvalidZoneName, InvalidTTL, BadRequest (SECONDARY), DuplicateZone,
+    IllegalChild, IllegalParent, OverQuota, NoServersConfigured.
+    """
+    policy.require_write(ctx)
+    new = _validate_new(ctx, env, fields)
+    async with env.db.transaction() as conn:
+        pool = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
+        if pool is None or not pool.ns_records:
+            raise errors.NoServersConfigured("The default pool has no nameservers")
+        name = names.to_text(new.name)
+        await _check_ownership(conn, ctx, new.name)
+        await quotas.check_zones(conn, env.settings, ctx.project_id)
+        zone = _new_zone(ctx, env, new, await _first_serial(conn, name, env.now()))
+        await zone_rows.insert_zone(conn, zone, attempts=0, next_attempt_at=zone.created_at)
+        hostnames = [str(ns["hostname"]) for ns in pool.ns_records]
+        await _write_apex(conn, zone, new.rname, hostnames)
+    env.db.wake_worker()
+    return zone
+
+
+def _validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> _NewZone:
+    reasons = policy.Reasons()
+    zone_type = fields.get("type") or ZoneType.PRIMARY.value
+    if zone_type == ZoneType.SECONDARY.value:
+        raise errors.BadRequest("SECONDARY zones are not supported yet")
+    if zone_type != ZoneType.PRIMARY.value:
+        reasons.invalid("type", f"'{zone_type}' is not one of ['PRIMARY', 'SECONDARY']")
+    if fields.get("masters"):
+        reasons.invalid("masters", "masters must be empty for a PRIMARY zone")
+    name_text = reasons.required(fields, "name")
+    max_length = env.settings.zones.max_zone_name_length
+    name = reasons.check(names.parse_zone_name, name_text, max_length) if name_text else None
+    email = reasons.required(fields, "email")
+    rname = reasons.check(names.parse_email, email) if email is not None else None
+    reasons.raise_any()
+    assert name is not None and rname is not None  # raise_any() raised otherwise
+    ttl = fields.get("ttl")
+    ttl = env.settings.zones.ttl if ttl is None else int(ttl)
+    policy.check_ttl(ctx, env.settings, ttl)
+    attributes = {str(k): str(v) for k, v in (fields.get("attributes") or {}).items()}
+    return _NewZone(name, str(email), rname, ttl, fields.get("description"), attributes)
+
+
+async def _check_ownership(conn: AsyncConnection, ctx: RequestContext, name: dns.name.Name) -> None:
+    """Raises DuplicateZone for a name already taken, IllegalChild below another project's
+    zone, IllegalParent above one."""
+    text = names.to_text(name)
+    ancestors = [names.to_text(name.split(depth)[1]) for depth in range(2, len(name))]
+    for zone in await zone_rows.by_names(conn, [text, *ancestors]):
+        if zone.name == text:
+            raise errors.DuplicateZone()
+        if zone.project_id != ctx.project_id:
+            raise errors.IllegalChild("Unable to create subzone in another tenants zone")
+    if await zone_rows.descendant_projects(conn, text) - {ctx.project_id}:
+        raise errors.IllegalParent("Unable to create zone because another tenant owns a subzone")
+
+
+async def _first_serial(conn: AsyncConnection, name: str, now: datetime) -> int:
+    """The serial of a new zone: now, or above the last serial of a deleted zone of the name,
+    so secondaries that still hold the old zone take the new one."""
+    floor = await zone_rows.serial_floor(conn, name)
+    now_serial = changes.unix_time(now)
+    return now_serial if floor is None else next_serial(floor, now_serial)
+
+
+def _new_zone(ctx: RequestContext, env: ServiceEnv, new: _NewZone, serial: int) -> Zone:
+    defaults = env.settings.zones
+    return Zone(
+        id=str(uuid.uuid4()),
+        project_id=ctx.project_id,
+        pool_id=DEFAULT_POOL_ID,
+        name=names.to_text(new.name),
+        email=new.email,
+        ttl=new.ttl,
+        serial=serial,
+        refresh=defaults.refresh,
+        retry=defaults.retry,
+        expire=defaults.expire,
+        minimum=defaults.minimum,
+        status=Status.PENDING,
+        action=Action.CREATE,
+        type=ZoneType.PRIMARY,
+        description=new.description,
+        masters=(),
+        attributes=new.attributes,
+        version=1,
+        created_at=env.now(),
+        updated_at=None,
+        transferred_at=None,
+    )
+
+
+async def _write_apex(
+    conn: AsyncConnection, zone: Zone, rname: dns.name.Name, hostnames: builtins.list[str]
+) -> None:
+    """Write the zone's managed SOA and apex NS recordsets (served with the zone TTL)."""
+    origin = dns.name.from_text(zone.name)
+    mname = dns.name.from_text(hostnames[0])
+    soa = changes.soa_for(zone, mname, rname)
+    ns_records = rdata.canonical_records("NS", origin, hostnames)
+    for rtype, records in (("SOA", (soa,)), ("NS", ns_records)):
+        recordset = _managed_recordset(zone, rtype)
+        await recordset_rows.insert_recordset(conn, recordset, records)
+
+
+def _managed_recordset(zone: Zone, rtype: str) -> RecordSet:
+    return RecordSet(
+        id=str(uuid.uuid4()),
+        zone_id=zone.id,
+        zone_name=zone.name,
+        project_id=zone.project_id,
+        name=zone.name,
+        type=rtype,
+        ttl=None,
+        description=None,
+        records=(),
+        managed=True,
+        status=Status.PENDING,
+        action=Action.CREATE,
+        serial=zone.serial,
+        version=1,
+        created_at=zone.created_at,
+        updated_at=None,
+    )
+
+
+async def get(ctx: RequestContext, env: ServiceEnv, zone_id: str) -> Zone:
+    """The zone; raises Forbidden or ZoneNotFound (also for another project's zone)."""
+    async with env.db.read() as conn:
+        return await policy.zone_for_read(conn, ctx, zone_id)
+
+
+async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> Page[Zone]:
+    """One page of the caller's zones (every project's with ``all_projects``), with
+    ``total_count``. Raises Forbidden, BadRequest (filters), InvalidSortKey, InvalidSortDir,
+    MarkerNotFound."""
+    policy.require_read(ctx)
+    scope = [] if ctx.all_projects else [zones_table.c.project_id == ctx.project_id]
+    async with env.db.read() as conn:
+        rows, total = await listing.page(conn, LISTING, zones_table.select(), scope, query)
+    return Page(items=[zone_rows.from_row(row) for row in rows], total_count=total)
+
+
+async def update(
+    ctx: RequestContext, env: ServiceEnv, zone_id: str, fields: Mapping[str, Any]
+) -> Zone:
+    """Change the zone's email, ttl and/or description (PATCH: absent keys keep their value).
+
+    Bumps the serial and leaves the zone UPDATE/PENDING (CREATE while never served yet). A
+    new ttl re-journals every record served with the zone TTL. Raises Forbidden,
+    ZoneNotFound, BadRequest (zone being deleted), InvalidObject (name, type, attributes
+    changed; bad email), InvalidTTL.
+    """
+    async with env.db.transaction() as conn:
+        change = await changes.begin(conn, ctx, zone_id, env.now())
+        zone = change.zone
+        updated = _patched(ctx, env, zone, fields)
+        if updated.ttl != zone.ttl:
+            await _rejournal_zone_ttl(conn, change, updated.ttl)
+        zone = await changes.commit(conn, change, updated)
+    env.db.wake_worker()
+    return zone
+
+
+def _patched(ctx: RequestContext, env: ServiceEnv, zone: Zone, fields: Mapping[str, Any]) -> Zone:
+    reasons = policy.Reasons()
+    if "name" in fields and str(fields["name"]).lower() != zone.name:
+        reasons.invalid("name", "name is immutable")
+    if "type" in fields and fields["type"] != zone.type.value:
+        reasons.invalid("type", "type is immutable")
+    if "attributes" in fields and dict(fields["attributes"] or {}) != dict(zone.attributes):
+        reasons.invalid("attributes", "attributes are immutable")
+    if fields.get("masters"):
+        reasons.invalid("masters", "masters must be empty for a PRIMARY zone")
+    if "email" in fields:
+        reasons.check(names.parse_email, reasons.required(fields, "email"))
+    reasons.raise_any()
+    ttl = zone.ttl if fields.get("ttl") is None else int(fields["ttl"])
+    if "ttl" in fields:
+        policy.check_ttl(ctx, env.settings, ttl)
+    return dataclasses.replace(
+        zone,
+        email=str(fields.get("email", zone.email)),
+        ttl=ttl,
+        description=fields.get("description", zone.description),
+    )
+
+
+async def _rejournal_zone_ttl(
+    conn: AsyncConnection, change: changes.ZoneChange, new_ttl: int
+) -> None:
+    """Journal every record that inherits the zone TTL at its new TTL, and stamp its
+    recordset with the change (the SOA is journalled by ``changes.commit``)."""
+    old_ttl = change.zone.ttl
+    inheriting = await recordset_rows.inheriting_ttl(conn, change.zone.id)
+    change.replace(
+        [(name, rtype, old_ttl, data) for _, name, rtype, data in inheriting],
+        [(name, rtype, new_ttl, data) for _, name, rtype, data in inheriting],
+    )
+    touched = {recordset_id for recordset_id, *_ in inheriting}
+    await recordset_rows.update_recordsets(conn, touched, change.stamp(True, Action.UPDATE))
+
+
+async def delete(ctx: RequestContext, env: ServiceEnv, zone_id: str) -> Zone:
+    """Start deleting the zone: DELETE/PENDING until the nameservers no longer serve it, when
+    the worker purges its rows. Repeating it is harmless. Raises Forbidden, ZoneNotFound,
+    ZoneHasSubZone."""
+    policy.require_write(ctx)
+    now = env.now()
+    async with env.db.transaction() as conn:
+        zone = await policy.zone_for_write(conn, ctx, zone_id)
+        if await zone_rows.descendant_projects(conn, zone.name):
+            raise errors.ZoneHasSubZone()
+        zone = dataclasses.replace(
+            zone,
+            status=Status.PENDING,
+            action=Action.DELETE,
+            version=zone.version + 1,
+            updated_at=now,
+        )
+        await zone_rows.update_zone(conn, zone.id, _deleting_columns(zone))
+    env.db.wake_worker()
+    return zone
+
+
+def _deleting_columns(zone: Zone) -> dict[str, Any]:
+    return {
+        "status": zone.status.value,
+        "action": zone.action.value,
+        "version": zone.version,
+        "updated_at": zone.updated_at,
+        "attempts": 0,
+        "next_attempt_at": zone.updated_at,
+        "last_error": None,
+    }
+
+
+async def nameservers(
+    ctx: RequestContext, env: ServiceEnv, zone_id: str
+) -> builtins.list[tuple[str, int]]:
+    """(hostname, priority) of the zone's apex nameservers, from its pool, lowest priority
+    first. Raises Forbidden, ZoneNotFound."""
+    async with env.db.read() as conn:
+        zone = await policy.zone_for_read(conn, ctx, zone_id)
+        pool = await pool_rows.get_pool(conn, zone.pool_id)
+    if pool is None:
+        return []
+    return [(str(ns["hostname"]), int(ns["priority"])) for ns in pool.ns_records]

@@ -1,0 +1,147 @@
+"""One page of a filtered, sorted list: Designate's filters, sort keys and markers, as SQL.
+
+Pages are found by keyset (``WHERE (sort, id) > (marker's sort, marker id)``), never by
+offset, so a deep page costs what the first one does and the ``(zone_id, created_at, id)``
+index serves the default recordset order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    FromClause,
+    Integer,
+    Row,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from zonekeeper.domain import errors
+from zonekeeper.domain.models import ListQuery
+
+Condition = ColumnElement[bool]
+Filter = Callable[[str], Condition]
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """How one resource is listed: its table, id, filter keys and sort keys."""
+
+    table: FromClause
+    id: Column[Any]
+    filters: Mapping[str, Filter]
+    sort_keys: Mapping[str, Column[Any]]
+
+
+def match(column: Column[Any], normalize: Callable[[str], str] = str) -> Filter:
+    """A filter comparing ``column`` with a value: LIKE when the value holds ``*`` (each ``*``
+    becomes ``%``, nothing else is escaped, as in Designate), else equality.
+
+    Raises BadRequest for a non-integer value compared with an integer column.
+    """
+
+    def condition(value: str) -> Condition:
+        value = normalize(value)
+        if "*" in value:
+            text = column if isinstance(column.type, String) else cast(column, String)
+            return text.like(value.replace("*", "%"))
+        if isinstance(column.type, Integer):
+            return column == _integer(column.name, value)
+        return column == value
+
+    return condition
+
+
+def _integer(key: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise errors.BadRequest(f"Invalid value for filter {key}: {value!r}") from None
+
+
+def conditions(listing: Listing, filters: Mapping[str, str]) -> list[Condition]:
+    """The WHERE terms for ``filters``; raises BadRequest for a key ``listing`` doesn't know."""
+    unknown = sorted(set(filters) - set(listing.filters))
+    if unknown:
+        raise errors.BadRequest(f"Invalid filters {', '.join(unknown)}")
+    return [listing.filters[key](value) for key, value in filters.items()]
+
+
+async def page(
+    conn: AsyncConnection,
+    listing: Listing,
+    columns: Select[Any],
+    scope: Sequence[Condition],
+    query: ListQuery,
+    count: bool = True,
+) -> tuple[Sequence[Row[Any]], int | None]:
+    """The rows of one page of ``columns`` (a SELECT over ``listing.table``) and, when
+    ``count``, how many rows match ``scope`` and the query's filters in all.
+
+    Raises InvalidSortKey, InvalidSortDir, BadRequest (filters) and MarkerNotFound.
+    """
+    where = [*scope, *conditions(listing, query.filters)]
+    sort = listing.sort_keys.get(query.sort_key)
+    if sort is None:
+        raise errors.InvalidSortKey(f"Invalid sort key {query.sort_key}")
+    descending = _is_descending(query.sort_dir)
+    total = await _count(conn, listing, where) if count else None
+    if query.marker is not None:
+        where.append(await _after(conn, listing, sort, query.marker, descending))
+    stmt = columns.where(*where).order_by(*_ordering(listing, sort, descending))
+    rows = (await conn.execute(stmt.limit(query.limit))).all()
+    return rows, total
+
+
+async def _count(conn: AsyncConnection, listing: Listing, where: Sequence[Condition]) -> int:
+    stmt = select(func.count()).select_from(listing.table).where(*where)
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+def _is_descending(sort_dir: str) -> bool:
+    if sort_dir not in ("asc", "desc"):
+        raise errors.InvalidSortDir("Invalid sort direction")
+    return sort_dir == "desc"
+
+
+def _ordering(listing: Listing, sort: Column[Any], descending: bool) -> list[Any]:
+    keys: list[Any] = []
+    if sort.nullable:
+        # NULLs sort first ascending (last descending) on every database, spelled portably.
+        keys.append(sort.is_(None).asc() if descending else sort.is_(None).desc())
+    if sort is not listing.id:
+        keys.append(sort.desc() if descending else sort.asc())
+    keys.append(listing.id.desc() if descending else listing.id.asc())
+    return keys
+
+
+async def _after(
+    conn: AsyncConnection, listing: Listing, sort: Column[Any], marker: str, descending: bool
+) -> Condition:
+    """The rows after the marker row in the page order; raises MarkerNotFound."""
+    row = (await conn.execute(select(sort).where(listing.id == marker))).first()
+    if row is None:
+        raise errors.MarkerNotFound(f"Marker {marker} could not be found")
+    value = row[0]
+    beyond = listing.id < marker if descending else listing.id > marker
+    if sort is listing.id:
+        return beyond
+    if value is None:
+        tied_then_beyond = and_(sort.is_(None), beyond)
+        return tied_then_beyond if descending else or_(tied_then_beyond, sort.is_not(None))
+    later = sort < value if descending else sort > value
+    terms = [later, and_(sort == value, beyond)]
+    if descending and sort.nullable:
+        terms.append(sort.is_(None))
+    return or_(*terms)

@@ -1,0 +1,289 @@
+"""Recordset and record rows: reads, pages, writes, and the zone's SOA record."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Row,
+    ScalarSelect,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from zonekeeper.domain.models import Action, ListQuery, RecordSet, Status, Zone
+from zonekeeper.domain.rdata import CanonicalRecord
+from zonekeeper.storage import listing
+from zonekeeper.storage import zones as zone_rows
+from zonekeeper.storage.listing import Condition
+from zonekeeper.storage.tables import records, recordsets, zones
+
+_WITH_ZONE_NAME = select(recordsets, zones.c.name.label("zone_name")).select_from(
+    recordsets.join(zones, recordsets.c.zone_id == zones.c.id)
+)
+
+LISTING = listing.Listing(
+    table=recordsets,
+    id=recordsets.c.id,
+    filters={
+        "name": listing.match(recordsets.c.name, str.lower),
+        "type": listing.match(recordsets.c.type, str.upper),
+        "ttl": listing.match(recordsets.c.ttl),
+        "status": listing.match(recordsets.c.status, str.upper),
+        "description": listing.match(recordsets.c.description),
+        # A recordset matches when any of its records does.
+        "data": lambda value: recordsets.c.id.in_(
+            select(records.c.recordset_id).where(listing.match(records.c.data)(value))
+        ),
+    },
+    sort_keys={
+        "created_at": recordsets.c.created_at,
+        "id": recordsets.c.id,
+        "updated_at": recordsets.c.updated_at,
+        "zone_id": recordsets.c.zone_id,
+        "tenant_id": recordsets.c.project_id,
+        "project_id": recordsets.c.project_id,
+        "name": recordsets.c.name,
+        "type": recordsets.c.type,
+        "ttl": recordsets.c.ttl,
+        "status": recordsets.c.status,
+    },
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SoaRecord:
+    """Where a zone's SOA lives, and what it says now."""
+
+    recordset_id: str
+    record_id: str
+    data: str
+
+
+def from_row(row: Row[Any], records_data: Sequence[str]) -> RecordSet:
+    """The RecordSet of a ``recordsets`` row selected with its ``zone_name``."""
+    return RecordSet(
+        id=row.id,
+        zone_id=row.zone_id,
+        zone_name=row.zone_name,
+        project_id=row.project_id,
+        name=row.name,
+        type=row.type,
+        ttl=row.ttl,
+        description=row.description,
+        records=tuple(sorted(records_data)),
+        managed=row.managed,
+        status=Status(row.status),
+        action=Action(row.action),
+        serial=row.serial,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def to_row(recordset: RecordSet) -> dict[str, Any]:
+    """The ``recordsets`` columns of ``recordset``."""
+    return {
+        "id": recordset.id,
+        "zone_id": recordset.zone_id,
+        "project_id": recordset.project_id,
+        "name": recordset.name,
+        "type": recordset.type,
+        "ttl": recordset.ttl,
+        "description": recordset.description,
+        "managed": recordset.managed,
+        "status": recordset.status.value,
+        "action": recordset.action.value,
+        "serial": recordset.serial,
+        "version": recordset.version,
+        "created_at": recordset.created_at,
+        "updated_at": recordset.updated_at,
+    }
+
+
+async def get(conn: AsyncConnection, recordset_id: str) -> RecordSet | None:
+    """The recordset with ``recordset_id`` and its records, or None."""
+    stmt = _WITH_ZONE_NAME.where(recordsets.c.id == recordset_id)
+    row = (await conn.execute(stmt)).first()
+    if row is None:
+        return None
+    data = await records_of(conn, [row.id])
+    return from_row(row, data[row.id])
+
+
+async def records_of(conn: AsyncConnection, recordset_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The record data of each of ``recordset_ids`` (one query)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    if recordset_ids:
+        stmt = select(records.c.recordset_id, records.c.data).where(
+            records.c.recordset_id.in_(recordset_ids)
+        )
+        for recordset_id, data in await conn.execute(stmt):
+            found[recordset_id].append(data)
+    return found
+
+
+async def page(
+    conn: AsyncConnection, scope: Sequence[Condition], query: ListQuery, count: bool
+) -> tuple[list[RecordSet], int | None]:
+    """One page of the recordsets matching ``scope`` and the query (see ``listing.page``)."""
+    rows, total = await listing.page(conn, LISTING, _WITH_ZONE_NAME, scope, query, count)
+    data = await records_of(conn, [row.id for row in rows])
+    return [from_row(row, data[row.id]) for row in rows], total
+
+
+def in_zone(zone_id: str) -> Condition:
+    """Scope: the recordsets of one zone."""
+    return recordsets.c.zone_id == zone_id
+
+
+def in_project(project_id: str) -> Condition:
+    """Scope: the recordsets of the zones ``project_id`` owns."""
+    return recordsets.c.zone_id.in_(select(zones.c.id).where(zones.c.project_id == project_id))
+
+
+async def occupants(
+    conn: AsyncConnection, zone_id: str, name: str, zone_names: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """What already holds ``name`` in the zone, in one statement: (the types of its
+    recordsets, those of ``zone_names`` that are zones)."""
+    here = select(literal("type"), recordsets.c.type).where(
+        recordsets.c.zone_id == zone_id, recordsets.c.name == name
+    )
+    # An empty ``zone_names`` renders as an always-false IN, which keeps this one statement.
+    found = select(literal("zone"), zones.c.name).where(zones.c.name.in_(zone_names))
+    stmt = union_all(here, found)
+    types: list[str] = []
+    zone_list: list[str] = []
+    for kind, value in await conn.execute(stmt):
+        (types if kind == "type" else zone_list).append(value)
+    return types, zone_list
+
+
+def count_in_zone(zone_id: str) -> ScalarSelect[int]:
+    """SQL for the number of recordsets in the zone, SOA and NS included."""
+    stmt = select(func.count()).select_from(recordsets).where(recordsets.c.zone_id == zone_id)
+    return stmt.scalar_subquery()
+
+
+def count_unmanaged_records(zone_id: str) -> ScalarSelect[int]:
+    """SQL for the number of records in the zone that the system does not manage."""
+    unmanaged = and_(records.c.zone_id == zone_id, records.c.managed.is_(False))
+    return select(func.count()).select_from(records).where(unmanaged).scalar_subquery()
+
+
+async def insert_recordset(
+    conn: AsyncConnection, recordset: RecordSet, new_records: Sequence[CanonicalRecord]
+) -> None:
+    """Insert ``recordset`` and its records (flagged managed when the recordset is)."""
+    await conn.execute(insert(recordsets).values(**to_row(recordset)))
+    await add_records(conn, recordset, new_records)
+
+
+async def add_records(
+    conn: AsyncConnection, recordset: RecordSet, new_records: Sequence[CanonicalRecord]
+) -> None:
+    """Insert ``new_records`` into ``recordset`` (one executemany)."""
+    if not new_records:
+        return
+    rows = [
+        {
+            "id": str(uuid.uuid4()),
+            "recordset_id": recordset.id,
+            "zone_id": recordset.zone_id,
+            "data": record.data,
+            "rdata": record.rdata,
+            "managed": recordset.managed,
+        }
+        for record in new_records
+    ]
+    await conn.execute(insert(records), rows)
+
+
+async def remove_records(conn: AsyncConnection, recordset_id: str, data: Collection[str]) -> None:
+    """Delete the records of ``recordset_id`` whose data is in ``data``."""
+    if data:
+        await conn.execute(
+            delete(records).where(records.c.recordset_id == recordset_id, records.c.data.in_(data))
+        )
+
+
+async def update_recordsets(
+    conn: AsyncConnection, recordset_ids: Collection[str], values: Mapping[str, Any]
+) -> None:
+    """Set ``values`` on each of ``recordset_ids``; ``version`` goes up by one."""
+    if recordset_ids:
+        stmt = update(recordsets).where(recordsets.c.id.in_(recordset_ids))
+        await conn.execute(stmt.values(**values, version=recordsets.c.version + 1))
+
+
+async def delete_recordset(conn: AsyncConnection, recordset_id: str) -> None:
+    """Delete the recordset and its records."""
+    await conn.execute(delete(records).where(records.c.recordset_id == recordset_id))
+    await conn.execute(delete(recordsets).where(recordsets.c.id == recordset_id))
+
+
+async def lock_zone_with_soa(conn: AsyncConnection, zone_id: str) -> tuple[Zone, SoaRecord] | None:
+    """The zone, its row locked as by ``zones.lock``, with its SOA record, or None: what every
+    change reads first, in one statement."""
+    stmt = (
+        select(
+            zones,
+            recordsets.c.id.label("soa_recordset_id"),
+            records.c.id.label("soa_record_id"),
+            records.c.data.label("soa_data"),
+        )
+        .select_from(
+            zones.join(
+                recordsets,
+                and_(
+                    recordsets.c.zone_id == zones.c.id,
+                    recordsets.c.name == zones.c.name,  # so the unique index finds it
+                    recordsets.c.type == "SOA",
+                ),
+            ).join(records, records.c.recordset_id == recordsets.c.id)
+        )
+        .where(zones.c.id == zone_id)
+        .with_for_update(of=zones)
+    )
+    row = (await conn.execute(stmt)).first()
+    if row is None:
+        return None
+    soa = SoaRecord(row.soa_recordset_id, row.soa_record_id, row.soa_data)
+    return zone_rows.from_row(row), soa
+
+
+async def set_record(conn: AsyncConnection, record_id: str, record: CanonicalRecord) -> None:
+    """Overwrite one record's data and rdata (used for the SOA)."""
+    await conn.execute(
+        update(records)
+        .where(records.c.id == record_id)
+        .values(data=record.data, rdata=record.rdata)
+    )
+
+
+async def inheriting_ttl(conn: AsyncConnection, zone_id: str) -> list[tuple[str, str, str, str]]:
+    """(recordset id, name, type, data) of every record served with the zone TTL because its
+    recordset has none, the SOA excepted."""
+    stmt = (
+        select(recordsets.c.id, recordsets.c.name, recordsets.c.type, records.c.data)
+        .select_from(recordsets.join(records, records.c.recordset_id == recordsets.c.id))
+        .where(
+            recordsets.c.zone_id == zone_id,
+            recordsets.c.ttl.is_(None),
+            recordsets.c.type != "SOA",
+        )
+    )
+    return [(row[0], row[1], row[2], row[3]) for row in await conn.execute(stmt)]

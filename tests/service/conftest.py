@@ -1,0 +1,128 @@
+"""Service tests run against both databases: SQLite in tmp_path and PostgreSQL on
+127.0.0.1:5432 (a scratch database per session). A missing PostgreSQL fails, never skips."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from zonekeeper.config import Settings
+from zonekeeper.service import context, pools
+from zonekeeper.service.env import ServiceEnv, utcnow
+from zonekeeper.storage import migrate
+from zonekeeper.storage.database import Database
+from zonekeeper.storage.tables import metadata
+
+PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+NAMESERVERS = [("127.0.0.1", 5354)]
+
+
+@dataclass
+class Clock:
+    """A clock the test moves; starts at the real time so serials look like Unix times."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating costs more than copying)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    asyncio.run(migrate.upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A migrated scratch PostgreSQL database, dropped at the end of the session."""
+    name = f"zk_service_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    try:
+        asyncio.run(migrate.upgrade(url))
+        yield url
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(statement: str) -> None:
+    engine = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    path = tmp_path / "zonekeeper.sqlite"
+    shutil.copy(request.getfixturevalue("sqlite_template"), path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(utcnow())
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path)
+
+
+@pytest.fixture
+async def env(database_url: str, settings: Settings, clock: Clock) -> AsyncIterator[ServiceEnv]:
+    db = Database(database_url)
+    if not db.is_sqlite:
+        async with db.transaction() as conn:
+            tables = ", ".join(table.name for table in metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+    service_env = ServiceEnv(db=db, settings=settings, now=clock.now)
+    await pools.ensure_default_pool(service_env, NAMESERVERS)
+    try:
+        yield service_env
+    finally:
+        await db.close()
+
+
+def member(project_id: str = "p1") -> context.RequestContext:
+    """A project member who may read and write (Keystone implies reader)."""
+    return context.RequestContext(
+        project_id=project_id, user_id="u-" + project_id, roles=frozenset({"member", "reader"})
+    )
+
+
+def reader(project_id: str = "p1") -> context.RequestContext:
+    return context.RequestContext(
+        project_id=project_id, user_id="r-" + project_id, roles=frozenset({"reader"})
+    )
+
+
+def admin(
+    project_id: str = "admin-project", all_projects: bool = False, edit_managed: bool = False
+) -> context.RequestContext:
+    return context.RequestContext(
+        project_id=project_id,
+        user_id="admin",
+        roles=frozenset({"admin"}),
+        all_projects=all_projects,
+        edit_managed=edit_managed,
+    )
