@@ -1,0 +1,71 @@
+"""Small per-request helpers the resource modules share: the service env, URLs, path ids,
+timestamps and JSON responses."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import pydantic_core
+from fastapi.responses import Response
+from pydantic import BaseModel
+from starlette.requests import Request
+
+from zonekeeper.domain import errors
+from zonekeeper.service.env import ServiceEnv
+
+UUID_PATTERN: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+class SelfLink(BaseModel):
+    """``links`` of one object: its absolute URL."""
+
+    self: str
+
+
+def env_of(request: Request) -> ServiceEnv:
+    """The ServiceEnv that ``create_app`` put on the application."""
+    env = request.app.state.env
+    assert isinstance(env, ServiceEnv)
+    return env
+
+
+def base_url(request: Request) -> str:
+    """The root URL of the API as the client addressed it, without a trailing slash."""
+    return str(request.base_url).rstrip("/")
+
+
+def path_id(value: str) -> str:
+    """A path id, lower-cased; raises InvalidUUID (400) for anything but a UUID, before any
+    lookup is made."""
+    if not UUID_PATTERN.fullmatch(value):
+        raise errors.InvalidUUID()
+    return value.lower()
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """Designate's wire time: ``YYYY-MM-DDTHH:MM:SS.ffffff`` in UTC, no ``Z``; None stays."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="microseconds")
+
+
+class JsonResponse(Response):
+    """A JSON response serialised by pydantic-core (about 3x faster than ``json.dumps``
+    for our documents); non-ASCII text is sent as UTF-8."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return pydantic_core.to_json(content)
+
+
+def json_response(
+    content: dict[str, Any], status_code: int = 200, location: str | None = None
+) -> JsonResponse:
+    """A JSON response, with a ``Location`` header when ``location`` is given."""
+    headers = None if location is None else {"Location": location}
+    return JsonResponse(content, status_code=status_code, headers=headers)

@@ -1,0 +1,221 @@
+"""``/v2/zones``: list, create, get, update (PATCH), delete, and a zone's nameservers.
+
+Writes answer 202 while the zone is PENDING (always, after a change) and 201/200 otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Final, Literal, Required
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, with_config
+from typing_extensions import TypedDict
+
+from zonekeeper.api import auth, body, errors, pagination, web
+from zonekeeper.domain import models
+from zonekeeper.service import zones
+
+MAX_TTL: Final = 2147483647
+
+Ttl = Annotated[int, Field(ge=0, le=MAX_TTL, description="Seconds, 0..2147483647")]
+Description = Annotated[str, Field(max_length=160)] | None
+Email = Annotated[str, Field(max_length=255, description="Hostmaster address")]
+Masters = Annotated[list[str], Field(description='SECONDARY only: "ip" or "ip:port" each')]
+AttributeText = Annotated[str, Field(max_length=50)]
+
+
+@with_config(
+    ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"name": "example.org.", "email": "admin@example.org"}]},
+    )
+)
+class ZoneCreate(TypedDict, total=False):
+    """The body of ``POST /v2/zones`` (``pool_id`` is also accepted, and ignored)."""
+
+    name: Required[Annotated[str, Field(max_length=255, description="FQDN, with final dot")]]
+    email: Email
+    ttl: Ttl
+    description: Description
+    type: Literal["PRIMARY", "SECONDARY"]
+    masters: Masters
+    attributes: Annotated[dict[AttributeText, AttributeText], Field(description="Pool hints")]
+
+
+@with_config(ConfigDict(extra="forbid", strict=True))
+class ZoneUpdate(TypedDict, total=False):
+    """The body of ``PATCH /v2/zones/{id}``: only the keys given change."""
+
+    email: Email
+    ttl: Ttl
+    description: Description
+    masters: Masters
+
+
+class Zone(BaseModel):
+    """A zone as the API renders it."""
+
+    id: str
+    pool_id: str
+    project_id: str
+    name: str
+    email: str
+    ttl: int
+    serial: int
+    status: models.Status
+    action: models.Action
+    description: str | None
+    masters: list[str]
+    type: models.ZoneType
+    transferred_at: str | None
+    version: int
+    created_at: str
+    updated_at: str | None
+    attributes: dict[str, str]
+    shared: bool
+    links: web.SelfLink
+
+
+class ZoneList(BaseModel):
+    zones: list[Zone]
+    links: pagination.CollectionLinks
+    metadata: pagination.ListMetadata
+
+
+class Nameserver(BaseModel):
+    hostname: str
+    priority: int
+
+
+class Nameservers(BaseModel):
+    nameservers: list[Nameserver]
+
+
+READ_ONLY: Final = frozenset(
+    {"id", "project_id", "serial", "status", "action", "shared", "version", "created_at"}
+    | {"updated_at", "transferred_at", "links"}
+)
+CREATE: Final = body.BodyRules("zone", ZoneCreate, READ_ONLY, frozenset({"pool_id"}))
+UPDATE: Final = body.BodyRules(
+    "zone", ZoneUpdate, READ_ONLY | {"name", "type", "attributes"}, frozenset({"pool_id"})
+)
+LIST: Final = pagination.ListSpec(
+    plural="zones",
+    sort_keys=("created_at", "id", "updated_at", "name", "serial", "ttl", "status"),
+    filters=("name", "type", "email", "status", "description", "ttl"),
+    project_sort_keys=("tenant_id",),
+)
+
+router = APIRouter(prefix="/v2/zones", tags=["zones"])
+
+
+def render(zone: models.Zone, base: str) -> dict[str, Any]:
+    """The wire form of ``zone``; ``base`` is the API root URL (see ``web.base_url``)."""
+    return {
+        "id": zone.id,
+        "pool_id": zone.pool_id,
+        "project_id": zone.project_id,
+        "name": zone.name,
+        "email": zone.email,
+        "ttl": zone.ttl,
+        "serial": zone.serial,
+        "status": zone.status.value,
+        "action": zone.action.value,
+        "description": zone.description,
+        "masters": list(zone.masters),
+        "type": zone.type.value,
+        "transferred_at": web.timestamp(zone.transferred_at),
+        "version": zone.version,
+        "created_at": web.timestamp(zone.created_at),
+        "updated_at": web.timestamp(zone.updated_at),
+        "attributes": dict(zone.attributes),
+        "shared": False,
+        "links": {"self": f"{base}/v2/zones/{zone.id}"},
+    }
+
+
+@router.get(
+    "",
+    response_model=ZoneList,
+    responses=errors.doc(400, 401, 403),
+    openapi_extra=pagination.openapi(LIST),
+)
+async def list_zones(request: Request) -> web.JsonResponse:
+    ctx = auth.context_of(request)
+    env = web.env_of(request)
+    query = pagination.parse(request, LIST, env.settings.api, ctx.all_projects)
+    page = await zones.list(ctx, env, query)
+    base = web.base_url(request)
+    items = [render(zone, base) for zone in page.items]
+    document = pagination.collection(request, LIST.plural, items, query.limit, page.total_count)
+    return web.json_response(document)
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=Zone,
+    responses={
+        **errors.doc(400, 401, 403, 404, 409, 413, 415),
+        201: {"model": Zone, "description": "Created, already ACTIVE"},
+    },
+    openapi_extra=body.openapi(CREATE),
+)
+async def create_zone(request: Request) -> web.JsonResponse:
+    ctx = auth.context_of(request)
+    fields = body.check(await body.read_object(request), CREATE, None)
+    zone = await zones.create(ctx, web.env_of(request), fields)
+    document = render(zone, web.base_url(request))
+    status = 202 if zone.status is models.Status.PENDING else 201
+    return web.json_response(document, status, location=document["links"]["self"])
+
+
+@router.get("/{zone_id}", response_model=Zone, responses=errors.doc(400, 401, 403, 404))
+async def get_zone(zone_id: str, request: Request) -> web.JsonResponse:
+    ctx = auth.context_of(request)
+    zone = await zones.get(ctx, web.env_of(request), web.path_id(zone_id))
+    return web.json_response(render(zone, web.base_url(request)))
+
+
+@router.patch(
+    "/{zone_id}",
+    status_code=202,
+    response_model=Zone,
+    responses={
+        **errors.doc(400, 401, 403, 404, 409, 413, 415),
+        200: {"model": Zone, "description": "Updated, still ACTIVE"},
+    },
+    openapi_extra=body.openapi(UPDATE),
+)
+async def update_zone(zone_id: str, request: Request) -> web.JsonResponse:
+    ctx = auth.context_of(request)
+    zone_id = web.path_id(zone_id)
+    env = web.env_of(request)
+    base = web.base_url(request)
+    document = await body.read_object(request)
+    current = None
+    if UPDATE.needs_current(document):
+        current = render(await zones.get(ctx, env, zone_id), base)
+    zone = await zones.update(ctx, env, zone_id, body.check(document, UPDATE, current))
+    status = 202 if zone.status is models.Status.PENDING else 200
+    return web.json_response(render(zone, base), status)
+
+
+@router.delete(
+    "/{zone_id}", status_code=202, response_model=Zone, responses=errors.doc(400, 401, 403, 404)
+)
+async def delete_zone(zone_id: str, request: Request) -> web.JsonResponse:
+    ctx = auth.context_of(request)
+    zone = await zones.delete(ctx, web.env_of(request), web.path_id(zone_id))
+    return web.json_response(render(zone, web.base_url(request)), 202)
+
+
+@router.get(
+    "/{zone_id}/nameservers", response_model=Nameservers, responses=errors.doc(400, 401, 403, 404)
+)
+async def get_nameservers(zone_id: str, request: Request) -> web.JsonResponse:
+    ctx = auth.context_of(request)
+    pairs = await zones.nameservers(ctx, web.env_of(request), web.path_id(zone_id))
+    servers = [{"hostname": hostname, "priority": priority} for hostname, priority in pairs]
+    return web.json_response({"nameservers": servers})
