@@ -72,11 +72,16 @@ class Serve:
         """SIGTERM and wait; returns the exit code."""
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout)
-        self._reader.join(5)
+        self._close()
         return code
 
     def kill(self) -> None:
         """SIGKILL: no chance to clean up."""
         self.process.kill()
         self.process.wait(10)
+        self._close()
+
+    def _close(self) -> None:
         self._reader.join(5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
