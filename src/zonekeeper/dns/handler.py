@@ -1,0 +1,255 @@
+"""One request in, its response messages out: parsing, opcode and qtype dispatch, UDP size
+and truncation, and the per-request safety net. Transport-free; ``server.py`` moves the bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections.abc import AsyncGenerator, AsyncIterator
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.opcode
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from zonekeeper.config import DnsSettings
+from zonekeeper.dns import answer, wire, xfr
+from zonekeeper.storage import serving
+from zonekeeper.storage.database import Database
+
+log = logging.getLogger("zonekeeper.dns")
+
+STATS = (
+    "queries",
+    "tcp_connections",
+    "axfr",
+    "ixfr",
+    "ixfr_fallback_axfr",
+    "notify",
+    "nxdomain",
+    "refused",
+    "notauth",
+    "notimp",
+    "formerr",
+    "servfail",
+    "badvers",
+    "truncated",
+    "dropped",
+)
+"""The counters in ``MiniDns.stats``; every one starts at 0."""
+
+_RCODE_STATS = {
+    dns.rcode.NXDOMAIN: "nxdomain",
+    dns.rcode.REFUSED: "refused",
+    dns.rcode.NOTAUTH: "notauth",
+    dns.rcode.NOTIMP: "notimp",
+    dns.rcode.FORMERR: "formerr",
+    dns.rcode.SERVFAIL: "servfail",
+    dns.rcode.BADVERS: "badvers",
+}
+UDP_MIN = 512
+TCP_MAX = 65535
+
+
+class Responder:
+    """Answers requests from the database. Counts into ``stats`` (see :data:`STATS`)."""
+
+    def __init__(self, db: Database, settings: DnsSettings, stats: dict[str, int]) -> None:
+        self._db = db
+        self._settings = settings
+        self._stats = stats
+
+    async def respond(self, request: bytes, *, tcp: bool) -> AsyncGenerator[bytes, None]:
+        """The response messages to the wire-format ``request``: none when it is dropped (too short
+        to answer, a response, an unverifiable TSIG), one, or several for a zone transfer
+        over TCP. Over UDP at most one message, never larger than the client allows.
+        Never raises for anything the request contains: failures become SERVFAIL."""
+        query = self._parse(request)
+        if isinstance(query, bytes):
+            yield query
+            return
+        if query is None:
+            self._count("dropped")
+            return
+        self._count("queries")
+        sent = False
+        try:
+            async for message in self._dispatch(query, tcp):
+                sent = True
+                yield message
+        except Exception:
+            log.exception("failed to answer %s", query.question[:1])
+            if sent:
+                raise  # a transfer broke mid-way; only closing the connection tells the client
+            yield self._error(query, dns.rcode.SERVFAIL)
+
+    def _parse(self, request: bytes) -> dns.message.Message | bytes | None:
+        """The query; or a FORMERR reply built from the header; or None to drop it."""
+        try:
+            query = dns.message.from_wire(request)
+        except dns.message.UnknownTSIGKey:
+            return None  # no TSIG keys yet: a signed request cannot be verified
+        except (dns.exception.DNSException, ValueError, UnicodeError):
+            return self._formerr_from_header(request)
+        return None if query.flags & dns.flags.QR else query
+
+    def _formerr_from_header(self, request: bytes) -> bytes | None:
+        if len(request) < wire.HEADER.size:
+            return None
+        query_id, flags = struct.unpack_from("!HH", request)
+        if flags & dns.flags.QR:
+            return None
+        self._count("formerr")
+        keep = flags & (0x7800 | dns.flags.RD)  # the opcode bits and RD are echoed
+        return wire.HEADER.pack(query_id, dns.flags.QR | keep | dns.rcode.FORMERR, 0, 0, 0, 0)
+
+    async def _dispatch(self, query: dns.message.Message, tcp: bool) -> AsyncIterator[bytes]:
+        opcode = query.opcode()
+        if query.edns > 0:
+            yield self._error(query, dns.rcode.BADVERS)
+        elif opcode == dns.opcode.QUERY:
+            async for message in self._query(query, tcp):
+                yield message
+        elif opcode == dns.opcode.NOTIFY:
+            yield self._notify(query)
+        elif opcode == dns.opcode.UPDATE:
+            yield self._error(query, dns.rcode.REFUSED)
+        else:
+            yield self._error(query, dns.rcode.NOTIMP)
+
+    async def _query(self, query: dns.message.Message, tcp: bool) -> AsyncIterator[bytes]:
+        if len(query.question) != 1:
+            yield self._error(query, dns.rcode.FORMERR)
+            return
+        question = query.question[0]
+        if question.rdclass != dns.rdataclass.IN:
+            yield self._error(query, dns.rcode.REFUSED)
+        elif question.rdtype == dns.rdatatype.AXFR:
+            async for message in self._axfr(query, tcp):
+                yield message
+        elif question.rdtype == dns.rdatatype.IXFR:
+            async for message in self._ixfr(query, tcp):
+                yield message
+        else:
+            async with self._db.read() as conn:
+                response = await answer.answer(conn, query)
+            yield self._render(query, response, tcp)
+
+    def _notify(self, query: dns.message.Message) -> bytes:
+        """NOTIFY (RFC 1996) is acknowledged: AA, same id, question and opcode."""
+        self._count("notify")
+        response = dns.message.make_response(query, our_payload=answer.OUR_PAYLOAD)
+        response.flags |= dns.flags.AA
+        return response.to_wire(max_size=_size_limit(query, tcp=False))
+
+    async def _axfr(self, query: dns.message.Message, tcp: bool) -> AsyncIterator[bytes]:
+        if not tcp:
+            yield self._error(query, dns.rcode.REFUSED)  # AXFR over UDP is not defined
+            return
+        async with self._db.read() as conn:
+            zone = await self._transfer_zone(conn, query)
+            if zone is None:
+                yield self._error(query, dns.rcode.NOTAUTH)
+                return
+            self._count("axfr")
+            soa = await xfr.soa_record(conn, zone)
+            limit = self._settings.axfr_message_bytes
+            async for message in xfr.axfr(conn, zone, query, limit, soa):
+                yield message
+
+    async def _ixfr(self, query: dns.message.Message, tcp: bool) -> AsyncIterator[bytes]:
+        since = xfr.client_serial(query)
+        if since is None:
+            yield self._error(query, dns.rcode.FORMERR)
+            return
+        async with self._db.read() as conn:
+            zone = await self._transfer_zone(conn, query)
+            if zone is None:
+                yield self._error(query, dns.rcode.NOTAUTH)
+                return
+            self._count("ixfr")
+            async for message in self._ixfr_messages(conn, zone, query, since, tcp):
+                yield message
+
+    async def _ixfr_messages(
+        self,
+        conn: AsyncConnection,
+        zone: serving.ServedZone,
+        query: dns.message.Message,
+        since: int,
+        tcp: bool,
+    ) -> AsyncIterator[bytes]:
+        """Up to date: the SOA. In the journal: the changes (over UDP only if they fit in one
+        message, else the SOA, which tells the client to use TCP). Otherwise the whole zone."""
+        soa = await xfr.soa_record(conn, zone)
+        current = xfr.soa_serial(soa)
+        if xfr.is_up_to_date(since, current):
+            yield xfr.only_soa(query, soa)
+            return
+        entries = await xfr.ixfr_changes(conn, zone, since, current)
+        limit = self._settings.axfr_message_bytes if tcp else _size_limit(query, tcp=False)
+        if entries is not None:
+            messages = xfr.ixfr_messages(query, soa, entries, limit)
+            for message in messages if tcp or len(messages) == 1 else [xfr.only_soa(query, soa)]:
+                yield message
+            return
+        self._count("ixfr_fallback_axfr")
+        if not tcp:
+            yield xfr.only_soa(query, soa)
+            return
+        async for message in xfr.axfr(conn, zone, query, limit, soa):
+            yield message
+
+    async def _transfer_zone(
+        self, conn: AsyncConnection, query: dns.message.Message
+    ) -> serving.ServedZone | None:
+        """The hosted zone whose apex is the question name, read in one snapshot with what
+        follows on ``conn``."""
+        await serving.snapshot(conn)
+        return await serving.find_zone(conn, [answer.stored(query.question[0].name)])
+
+    def _render(
+        self, query: dns.message.Message, response: dns.message.Message, tcp: bool
+    ) -> bytes:
+        """``response`` as wire within the client's limit; if it does not fit, the same header
+        with empty sections and TC set, so the client retries over TCP."""
+        self._count_rcode(response.rcode())
+        limit = _size_limit(query, tcp)
+        try:
+            return response.to_wire(max_size=limit)
+        except dns.exception.TooBig:
+            self._count("truncated")
+        truncated = dns.message.make_response(query, our_payload=answer.OUR_PAYLOAD)
+        truncated.flags |= dns.flags.TC | (response.flags & dns.flags.AA)
+        truncated.set_rcode(response.rcode())
+        return truncated.to_wire(max_size=limit)
+
+    def _error(self, query: dns.message.Message, rcode: dns.rcode.Rcode) -> bytes:
+        self._count_rcode(rcode)
+        response = dns.message.make_response(query, our_payload=answer.OUR_PAYLOAD)
+        response.set_rcode(rcode)
+        return response.to_wire(max_size=TCP_MAX)
+
+    def _count_rcode(self, rcode: dns.rcode.Rcode) -> None:
+        name = _RCODE_STATS.get(rcode)
+        if name is not None:
+            self._count(name)
+
+    def _count(self, name: str) -> None:
+        self._stats[name] += 1
+
+
+def _size_limit(query: dns.message.Message, tcp: bool) -> int:
+    """The largest response the client takes: 65535 over TCP; over UDP its EDNS payload
+    size (at least 512), or 512 without EDNS."""
+    if tcp:
+        return TCP_MAX
+    if query.edns >= 0:
+        return min(max(query.payload, UDP_MIN), TCP_MAX)
+    return UDP_MIN
