@@ -24,7 +24,7 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
-from _common import call, machine, rss_mib, start
+from _common import UNLIMITED, call, machine, rss_mib, start
 
 from tests.e2e.serve import Serve
 
@@ -97,7 +97,7 @@ def timed_ixfr(port: int, zone: str, from_serial: int) -> tuple[float, int]:
     query = dns.message.make_query(zone, "IXFR")
     query.authority.append(dns.rrset.from_text(zone, 0, "IN", "SOA", f". . {from_serial} 0 0 0 0"))
     started = time.perf_counter()
-    reply = dns.query.tcp(query, "127.0.0.1", timeout=5, port=port)
+    reply = dns.query.tcp(query, "127.0.0.1", timeout=5, port=port, one_rr_per_rrset=True)
     return time.perf_counter() - started, sum(len(r) for r in reply.answer)
 
 
@@ -141,7 +141,7 @@ def main() -> None:
     wait_active(server.base_url, big["id"])
     server.terminate()
     bulk_fill(data_dir / "zonekeeper.sqlite", big["id"], "big.example.", args.records)
-    server = Serve(data_dir, env={"ZONEKEEPER_LOG_LEVEL": "WARNING"})
+    server = Serve(data_dir, env=UNLIMITED)
     try:
         print(
             f"RSS of serve after start, {args.records} records in the database: "

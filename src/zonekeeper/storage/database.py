@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from zonekeeper.storage import sqlite_inline
 
 
 class Database:
@@ -27,6 +29,8 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect != "sqlite":
             kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
+        elif path := make_url(url).database:
+            kwargs.update(async_creator=sqlite_inline.creator(path))
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
