@@ -3,7 +3,6 @@ written straight into the tables by :class:`Rows`, and a running MiniDns on 127.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -19,17 +18,15 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import pytest
-from sqlalchemy import delete, insert, select, text, update
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import delete, insert, select, update
 
+from tests import databases
 from zonekeeper.config import DnsSettings
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.domain.models import DEFAULT_POOL_ID
-from zonekeeper.storage import migrate
 from zonekeeper.storage.database import Database
 from zonekeeper.storage.tables import pools, records, recordsets, zone_changes, zones
 
-PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2024, 1, 1)
 NS_HOST = "ns1.zonekeeper.test."
 Entry = tuple[str, str, str]
@@ -198,32 +195,13 @@ def _record_row(zone: Zone, set_id: str, rtype: str, data: str) -> dict[str, Any
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file, copied for each test (migrating costs more than copying)."""
-    path = tmp_path_factory.mktemp("dns-template") / "template.sqlite"
-    asyncio.run(migrate.upgrade(f"sqlite+aiosqlite:///{path}"))
-    return path
+    return databases.migrated_sqlite(tmp_path_factory.mktemp("dns-template"))
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A migrated scratch PostgreSQL database, dropped at the end of the session."""
-    name = f"zk_dns_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    try:
-        asyncio.run(migrate.upgrade(url))
+    with databases.scratch_postgres("zk_dns") as url:
         yield url
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture

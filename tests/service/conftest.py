@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,16 +11,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests import databases
 from zonekeeper.config import Settings
 from zonekeeper.service import context, pools
 from zonekeeper.service.env import ServiceEnv, utcnow
-from zonekeeper.storage import migrate
 from zonekeeper.storage.database import Database
 from zonekeeper.storage.tables import metadata
 
-PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 NAMESERVERS = [("127.0.0.1", 5354)]
 
 
@@ -41,32 +37,13 @@ class Clock:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file, copied for each test (migrating costs more than copying)."""
-    path = tmp_path_factory.mktemp("template") / "template.sqlite"
-    asyncio.run(migrate.upgrade(f"sqlite+aiosqlite:///{path}"))
-    return path
+    return databases.migrated_sqlite(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A migrated scratch PostgreSQL database, dropped at the end of the session."""
-    name = f"zk_service_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    try:
-        asyncio.run(migrate.upgrade(url))
+    with databases.scratch_postgres("zk_service") as url:
         yield url
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

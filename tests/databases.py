@@ -1,0 +1,48 @@
+"""Scratch databases for tests: a migrated SQLite template, and PostgreSQL on 127.0.0.1:5432.
+
+A missing PostgreSQL fails the tests that need it, never skips them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from zonekeeper.storage import migrate
+
+PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+def migrated_sqlite(directory: Path) -> Path:
+    """A migrated SQLite file in ``directory``, to copy per test (copying beats migrating)."""
+    path = directory / "template.sqlite"
+    asyncio.run(migrate.upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@contextmanager
+def scratch_postgres(prefix: str) -> Iterator[str]:
+    """A migrated PostgreSQL database named ``<prefix>_<random>``, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    try:
+        asyncio.run(migrate.upgrade(url))
+        yield url
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(statement: str) -> None:
+    engine = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
