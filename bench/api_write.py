@@ -13,7 +13,7 @@ from _common import call, machine, start, wrk
 
 CREATE_SCRIPT = """
 local counter = 0
-local thread_id = 0
+
 local next_id = 0
 setup = function(thread)
   thread:set("thread_id", next_id)
@@ -22,7 +22,7 @@ end
 request = function()
   counter = counter + 1
   local body = string.format(
-    '{"name": "h%d-%d.bench.example.", "type": "A", "records": ["192.0.2.%d"]}',
+    '{"name": "RUN-h%d-%d.bench.example.", "type": "A", "records": ["192.0.2.%d"]}',
     thread_id, counter, counter % 250 + 1)
   return wrk.format("POST", "/v2/zones/ZONE_ID/recordsets",
     {["Content-Type"] = "application/json"}, body)
@@ -49,7 +49,7 @@ def run(database: str, seconds: int) -> None:
             f"p50 {floor['p50']:.1f} ms"
         )
         for clients in (1, 16):
-            script = CREATE_SCRIPT.replace("ZONE_ID", zone["id"])
+            script = CREATE_SCRIPT.replace("ZONE_ID", zone["id"]).replace("RUN", f"c{clients}")
             result = wrk(base, clients, seconds, script)
             print(
                 f"[{database}] recordset create, {clients:2d} clients: "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -158,3 +159,33 @@ def test_sigkill_while_pending_loses_nothing(tmp_path: Path) -> None:
             assert active["serial"] >= zone["serial"]
     finally:
         again.kill()
+
+
+def test_sigterm_under_write_load_stops_cleanly(tmp_path: Path) -> None:
+    server = Serve(tmp_path / "data")
+    client = designate(server.base_url)
+    zone = client.zones.create("load.example.", email="a@load.example")
+    stop = threading.Event()
+
+    def write(worker: int) -> None:
+        own = designate(server.base_url)
+        for i in range(10_000):
+            if stop.is_set():
+                return
+            try:
+                own.recordsets.create(zone["id"], f"w{worker}-{i}", "A", ["192.0.2.1"])
+            except Exception:
+                return  # the server went away, as it should
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.5)
+    started = time.monotonic()
+    try:
+        assert server.terminate() == 0
+        assert time.monotonic() - started < 10
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)

@@ -63,8 +63,11 @@ class Database:
 
     async def wait_for_wakeup(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for :meth:`wake_worker`; True if woken."""
+        # asyncio.timeout, not wait_for: on 3.11, wait_for loses a cancellation that arrives
+        # just as the event is set, which left `serve` unable to stop under load.
         try:
-            await asyncio.wait_for(self._wakeup.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wakeup.wait()
         except TimeoutError:
             return False
         finally:

@@ -15,7 +15,7 @@ from zonekeeper.storage.tables import zone_serial_floors, zones
 
 
 def from_row(row: Row[Any]) -> Zone:
-    """The Zone a ``zones`` row describes (the worker's bookkeeping columns are left out)."""
+    """The Zone a ``zones`` row describes, with the worker's attempt count and last error."""
     return Zone(
         id=row.id,
         project_id=row.project_id,
@@ -38,6 +38,8 @@ def from_row(row: Row[Any]) -> Zone:
         created_at=row.created_at,
         updated_at=row.updated_at,
         transferred_at=row.transferred_at,
+        attempts=row.attempts,
+        last_error=row.last_error,
     )
 
 

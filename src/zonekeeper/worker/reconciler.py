@@ -44,8 +44,10 @@ class Worker:
                 await self.run_once()
                 await self.env.db.wait_for_wakeup(self.settings.sweep_interval)
         finally:
-            for task in self._in_flight.values():
+            in_flight = list(self._in_flight.values())
+            for task in in_flight:
                 task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def run_once(self) -> int:
         """Start a reconcile for every due zone not already in flight; returns how many."""
