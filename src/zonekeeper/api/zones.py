@@ -13,7 +13,7 @@ from typing_extensions import TypedDict
 
 from zonekeeper.api import auth, body, errors, pagination, web
 from zonekeeper.domain import models
-from zonekeeper.service import zones
+from zonekeeper.service import propagation, zones
 
 MAX_TTL: Final = 2147483647
 
@@ -219,3 +219,59 @@ async def get_nameservers(zone_id: str, request: Request) -> web.JsonResponse:
     pairs = await zones.nameservers(ctx, web.env_of(request), web.path_id(zone_id))
     servers = [{"hostname": hostname, "priority": priority} for hostname, priority in pairs]
     return web.json_response({"nameservers": servers})
+
+
+class NameserverSync(BaseModel):
+    host: str
+    port: int
+    served_serial: int | None
+    status: str
+    reason: str | None
+    last_error: str | None
+    checked_at: str | None
+
+
+class ZoneSync(BaseModel):
+    """Zonekeeper's extension: where the zone's propagation stands (Designate clients ignore it)."""
+
+    zone_id: str
+    serial: int
+    status: models.Status
+    action: models.Action
+    attempts: int
+    last_error: str | None
+    nameservers: list[NameserverSync]
+    targets: list[dict[str, str]]
+    links: web.SelfLink
+
+
+@router.get("/{zone_id}/sync", response_model=ZoneSync, responses=errors.doc(400, 401, 403, 404))
+async def get_sync(zone_id: str, request: Request) -> web.JsonResponse:
+    ctx = auth.context_of(request)
+    state = await propagation.sync(ctx, web.env_of(request), web.path_id(zone_id))
+    zone = state.zone
+    return web.json_response(
+        {
+            "zone_id": zone.id,
+            "serial": zone.serial,
+            "status": zone.status.value,
+            "action": zone.action.value,
+            "attempts": zone.attempts,
+            "last_error": zone.last_error,
+            "nameservers": [_nameserver(ns) for ns in state.nameservers],
+            "targets": [dict(target) for target in state.targets],
+            "links": {"self": f"{web.base_url(request)}/v2/zones/{zone.id}/sync"},
+        }
+    )
+
+
+def _nameserver(state: models.NameserverState) -> dict[str, Any]:
+    return {
+        "host": state.host,
+        "port": state.port,
+        "served_serial": state.served_serial,
+        "status": state.status,
+        "reason": state.reason,
+        "last_error": state.last_error,
+        "checked_at": web.timestamp(state.checked_at),
+    }

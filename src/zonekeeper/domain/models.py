@@ -82,6 +82,31 @@ class RecordSet:
 
 
 @dataclass(frozen=True, slots=True)
+class NameserverState:
+    """What one nameserver of a zone's pool served when the worker last asked it."""
+
+    host: str
+    port: int
+    served_serial: int | None
+    status: str
+    """ACTIVE when it serves the zone's desired state, else PENDING."""
+    reason: str | None
+    """Machine-readable cause when not ACTIVE: behind, refused, timeout, not_authoritative, …"""
+    last_error: str | None
+    checked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneSync:
+    """Where a zone's propagation stands: the zone's own state and each nameserver's."""
+
+    zone: Zone
+    nameservers: tuple[NameserverState, ...]
+    targets: tuple[Mapping[str, str], ...]
+    """The pool's targets as configured (type, host, port)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ListQuery:
     """One page request, already checked against the resource's allowed keys by the API."""
 

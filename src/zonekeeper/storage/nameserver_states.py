@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from zonekeeper.domain.models import NameserverState
 from zonekeeper.storage.tables import nameserver_states
-
-
-@dataclass(frozen=True, slots=True)
-class NameserverState:
-    host: str
-    port: int
-    served_serial: int | None
-    status: str
-    """ACTIVE when it serves the desired state, else PENDING or ERROR."""
-    reason: str | None
-    last_error: str | None
-    checked_at: datetime | None
 
 
 async def replace(conn: AsyncConnection, zone_id: str, states: Sequence[NameserverState]) -> None:

@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from zonekeeper import backends
-from zonekeeper.domain.models import Action, Zone
+from zonekeeper.domain.models import Action, NameserverState, Zone
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import changes, claims, nameserver_states, pools
 from zonekeeper.storage import zones as zone_rows
-from zonekeeper.storage.nameserver_states import NameserverState
 from zonekeeper.worker import plan, probe
 from zonekeeper.worker.plan import Observation, Verdict
 
