@@ -82,3 +82,11 @@ async def test_unreachable_nameserver_is_named_and_zone_turns_error(env: Service
     assert [(n.port, n.status, n.reason) for n in state.nameservers] == [
         (port, "PENDING", "timeout")
     ]
+
+
+async def test_worker_sleeps_only_until_the_next_retry(env: ServiceEnv) -> None:
+    await pools.ensure_default_pool(env, [("127.0.0.1", 9)])
+    worker = Worker(env)
+    assert await worker._idle_time() == env.settings.worker.sweep_interval  # nothing waiting
+    await zones.create(ADMIN, env, {"name": "soon.example.", "email": "a@soon.example"})
+    assert await worker._idle_time() <= 0.01  # due now

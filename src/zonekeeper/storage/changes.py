@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, insert, select, update
+from sqlalchemy import ColumnElement, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain.models import Action, Status, Zone
@@ -85,6 +85,15 @@ async def due_zones(conn: AsyncConnection, now: datetime, limit: int) -> list[Zo
         .limit(limit)
     )
     return [zone_rows.from_row(row) for row in await conn.execute(stmt)]
+
+
+async def next_due(conn: AsyncConnection) -> datetime | None:
+    """When the earliest PENDING or ERROR zone is next due, or None when none is waiting."""
+    stmt = select(func.min(zones.c.next_attempt_at)).where(
+        zones.c.status.in_([Status.PENDING.value, Status.ERROR.value])
+    )
+    due: datetime | None = (await conn.execute(stmt)).scalar_one()
+    return due
 
 
 async def mark_propagated(

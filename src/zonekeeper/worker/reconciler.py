@@ -41,7 +41,7 @@ class Worker:
         try:
             while True:
                 await self.run_once()
-                await self.env.db.wait_for_wakeup(self.settings.sweep_interval)
+                await self.env.db.wait_for_wakeup(await self._idle_time())
         finally:
             in_flight = list(self._in_flight.values())
             for task in in_flight:
@@ -58,6 +58,15 @@ class Worker:
                 self._in_flight[zone.id] = asyncio.create_task(self._guarded(zone))
                 started += 1
         return started
+
+    async def _idle_time(self) -> float:
+        """Seconds until the next scheduled retry, at most one sweep interval."""
+        async with self.env.db.read() as conn:
+            due = await changes.next_due(conn)
+        if due is None:
+            return self.settings.sweep_interval
+        wait = (due - self.env.now()).total_seconds()
+        return min(max(wait, 0.01), self.settings.sweep_interval)
 
     async def _guarded(self, zone: Zone) -> None:
         try:
