@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import uvicorn
 
 from zonekeeper.api.app import create_app
-from zonekeeper.config import Settings, parse_hostport
+from zonekeeper.config import Settings, connect_address, parse_hostport
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.service import pools as pool_service
 from zonekeeper.service import statuses
@@ -56,7 +56,7 @@ class App:
             await migrate.upgrade(db.url)
         dns_host, dns_port = await self.mini_dns.start()
         log.info("mini-DNS listening on %s:%d (udp+tcp)", dns_host, dns_port)
-        await pool_service.ensure_default_pool(self.env, [(_reachable(dns_host), dns_port)])
+        await pool_service.ensure_default_pool(self.env, [(connect_address(dns_host), dns_port)])
         self._api, api_task = await _start_api(self.env, self.settings)
         self._tasks += [
             api_task,
@@ -118,11 +118,6 @@ class _ApiServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
-
-
-def _reachable(host: str) -> str:
-    """The address the worker should query: a wildcard listen address means loopback."""
-    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
 
 
 def _url_host(host: str) -> str:

@@ -31,6 +31,11 @@ def parse_hostport(value: str, default_port: int) -> tuple[str, int]:
     return host, number
 
 
+def connect_address(host: str) -> str:
+    """The address to reach a server listening on ``host``: a wildcard means loopback."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
