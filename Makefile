@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := bind9-dnsutils python3-venv
+DEB_PACKAGES := bind9-dnsutils python3-venv bind9 bind9-utils pdns-server pdns-backend-sqlite3 sqlite3
 
 .PHONY: run test check deps system-deps bench clean
 
@@ -21,7 +21,7 @@ check: $(STAMP)
 	$(BIN)/python -c "import tempfile, zonekeeper.storage.migrate as m; \
 		m.check('sqlite+aiosqlite:///' + tempfile.mkdtemp() + '/check.sqlite')"
 
-# Debian packages the tests drive (dig); installed only when missing, as root.
+# Debian packages the tests drive (dig, BIND, PowerDNS); installed only when missing, as root.
 system-deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

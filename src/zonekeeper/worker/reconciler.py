@@ -7,6 +7,7 @@ to an SOA query. ``plan.judge`` decides; this module only performs the I/O aroun
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -34,6 +35,7 @@ class Worker:
         self.settings = env.settings.worker
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(self.settings.concurrency)
+        self._backends: dict[str, backends.Backend] = {}
         self.stats = {"reconciled": 0, "propagated": 0, "deleted": 0, "failed_attempts": 0}
 
     async def run(self) -> None:
@@ -106,7 +108,7 @@ class Worker:
         """Create (or delete) the zone on every target; returns the errors, if any."""
         errors: list[str] = []
         for target in targets:
-            backend = backends.load(str(target["type"]), target.get("options") or {})
+            backend = self._backend(target)
             masters = tuple(backends.Master(h, p) for h, p in _addresses(target.get("masters", ())))
             zone_target = backends.ZoneTarget(zone.id, zone.name, masters)
             try:
@@ -117,6 +119,15 @@ class Worker:
             except backends.BackendError as error:
                 errors.append(f"{target['type']}: {error}")
         return "; ".join(errors) or None
+
+    def _backend(self, target: Mapping[str, Any]) -> backends.Backend:
+        """One long-lived backend per distinct target, so its limit on concurrent control
+        calls (e.g. rndc processes) holds across all the zones being reconciled."""
+        options = target.get("options") or {}
+        key = json.dumps([target["type"], options], sort_keys=True)
+        if key not in self._backends:
+            self._backends[key] = backends.load(str(target["type"]), options)
+        return self._backends[key]
 
     async def _notify(self, zone_name: str, destinations: list[tuple[str, int]]) -> None:
         timeout = self.settings.poll_timeout

@@ -1,0 +1,60 @@
+"""pdns4 beyond the contract: how its failures read, and its zone ids."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.backends.conftest import Primary
+from tests.fixtures_servers import Pdns, free_port
+from zonekeeper import backends
+from zonekeeper.backends import pdns4
+
+
+async def test_a_wrong_api_token_says_authentication_failed(pdns: Pdns, primary: Primary) -> None:
+    backend = backends.load("pdns4", pdns.options(api_token="wrong"))
+
+    with pytest.raises(pdns4.PowerDnsError) as raised:
+        await backend.create_zone(primary.target())
+
+    assert raised.value.reason == "backend_error"
+    assert "authentication failed (HTTP 401)" in str(raised.value)
+
+
+async def test_an_unreachable_api_is_an_error() -> None:
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    backend = backends.load("pdns4", {"api_endpoint": endpoint, "api_token": "t"})
+
+    with pytest.raises(pdns4.PowerDnsError, match="unreachable"):
+        await backend.list_zones()
+
+
+async def test_a_refused_zone_carries_powerdns_s_reason(pdns: Pdns) -> None:
+    backend = backends.load("pdns4", pdns.options())
+    zone = backends.ZoneTarget("z1", "example.test.", (backends.Master("mdns.example", 53),))
+
+    with pytest.raises(pdns4.PowerDnsError, match=r"HTTP 422: .*not an IP address"):
+        await backend.create_zone(zone)
+
+
+@pytest.mark.parametrize(
+    ("name", "zone_id"),
+    [
+        ("example.test.", "example.test."),
+        ("example.test", "example.test."),
+        ("_tcp.Example.test.", "=5Ftcp.Example.test."),
+        (".", "=2E"),
+    ],
+)
+def test_zone_ids_follow_powerdns(name: str, zone_id: str) -> None:
+    assert pdns4.zone_id(name) == zone_id
+
+
+async def test_created_zones_use_ixfr(pdns: Pdns, primary: Primary) -> None:
+    """PowerDNS transfers by AXFR unless the zone's IXFR metadata is 1 (reference §6)."""
+    await backends.load("pdns4", pdns.options()).create_zone(primary.target())
+
+    url = f"{pdns.api_endpoint}/api/v1/servers/localhost/zones/{primary.zone.name}/metadata/IXFR"
+    async with httpx.AsyncClient(headers={"X-API-Key": pdns.api_key}) as client:
+        response = await client.get(url)
+    assert response.json()["metadata"] == ["1"]
