@@ -7,9 +7,12 @@ import logging
 from pathlib import Path
 from typing import Annotated
 
+import rich.markup
 import typer
+from rich.console import Console
 
-from zonekeeper import __version__, config
+from zonekeeper import __version__
+from zonekeeper.cli import options, pool
 from zonekeeper.storage import migrate
 
 app = typer.Typer(
@@ -19,31 +22,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        help="Config file (YAML or .toml); ZONEKEEPER_* env vars override it, flags override both.",
-        exists=True,
-        dir_okay=False,
-    ),
-]
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="SQLAlchemy URL, e.g. postgresql+asyncpg://user@host/db. "
-        "Default: SQLite in the data directory.",
-    ),
-]
-
-
-def _settings(config_file: Path | None, **overrides: object) -> config.Settings:
-    try:
-        return config.load(config_file, **overrides)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from error
+# soft_wrap: findings stay one line each, whatever the terminal width (and greppable in logs).
+console = Console(soft_wrap=True)
+app.add_typer(pool.app, name="pool", no_args_is_help=True)
 
 
 def _logging(level: str) -> None:
@@ -54,7 +35,7 @@ def _logging(level: str) -> None:
 
 @app.command()
 def serve(
-    config_file: ConfigOption = None,
+    config_file: options.ConfigOption = None,
     api_listen: Annotated[
         str | None,
         typer.Option(help="HOST:PORT of the HTTP API (default 127.0.0.1:9001; port 0 = any)."),
@@ -63,7 +44,7 @@ def serve(
         str | None,
         typer.Option(help="HOST:PORT of the mini-DNS, UDP+TCP (default 127.0.0.1:5354)."),
     ] = None,
-    database_url: DatabaseOption = None,
+    database_url: options.DatabaseOption = None,
     data_dir: Annotated[
         Path | None, typer.Option(help="Directory of the embedded SQLite database.")
     ] = None,
@@ -75,7 +56,7 @@ def serve(
     """
     from zonekeeper.app import build  # imported here so `--help` stays fast
 
-    settings = _settings(
+    settings = options.settings(
         config_file,
         api__listen=api_listen,
         dns__listen=dns_listen,
@@ -88,18 +69,125 @@ def serve(
 
 @db_app.command("upgrade")
 def db_upgrade(
-    config_file: ConfigOption = None,
-    database_url: DatabaseOption = None,
+    config_file: options.ConfigOption = None,
+    database_url: options.DatabaseOption = None,
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:
     """Apply the schema migrations (idempotent)."""
-    settings = _settings(config_file, database_url=database_url)
+    settings = options.settings(config_file, database_url=database_url)
     _logging(settings.log_level)
     url = settings.effective_database_url()
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(migrate.upgrade(url, revision))
     typer.echo(f"database at {revision}")
+
+
+@app.command()
+def doctor(
+    zone: Annotated[str, typer.Argument(help="The zone to check, e.g. example.org.")],
+    config_file: options.ConfigOption = None,
+    database_url: options.DatabaseOption = None,
+    dns_listen: Annotated[
+        str | None, typer.Option(help="HOST:PORT the mini-DNS listens on (as given to serve).")
+    ] = None,
+) -> None:
+    """Walk the chain for ZONE (database, mini-DNS, each target, each nameserver) and name the
+    broken link. Exits 1 when something is broken."""
+    from zonekeeper.service.env import ServiceEnv
+    from zonekeeper.storage.database import Database
+    from zonekeeper.worker import doctor as checks
+
+    settings = options.settings(config_file, database_url=database_url, dns__listen=dns_listen)
+
+    async def run() -> list[checks.Finding]:
+        db = Database(settings.effective_database_url())
+        try:
+            return await checks.diagnose(ServiceEnv(db=db, settings=settings), zone)
+        finally:
+            await db.close()
+
+    findings = asyncio.run(run())
+    for finding in findings:
+        mark = "[green]ok[/green]  " if finding.ok else "[red]FAIL[/red]"
+        console.print(
+            f"{mark} {rich.markup.escape(finding.where)}: {rich.markup.escape(finding.what)}"
+        )
+    if not all(finding.ok for finding in findings):
+        raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    config_file: options.ConfigOption = None,
+    database_url: options.DatabaseOption = None,
+    repair: Annotated[
+        bool, typer.Option(help="Re-push zones a server lost; delete orphans from backends.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option(help="Delete orphans even past the safety threshold.")
+    ] = False,
+    threshold: Annotated[int, typer.Option(help="Most orphans --repair deletes unforced.")] = 10,
+) -> None:
+    """Report nameservers that no longer serve a zone's serial, and zones a backend holds that
+    we don't (orphans) or lacks. Exits 1 when anything was found."""
+    from zonekeeper.service.env import ServiceEnv
+    from zonekeeper.storage.database import Database
+    from zonekeeper.worker import audit as audits
+
+    settings = options.settings(config_file, database_url=database_url)
+
+    async def run() -> tuple[list[audits.Lagging], audits.OrphanReport]:
+        db = Database(settings.effective_database_url())
+        env = ServiceEnv(db=db, settings=settings)
+        try:
+            lagging = await audits.serial_audit(env, repair=repair)
+            return lagging, await audits.orphan_audit(env, repair, force, threshold)
+        finally:
+            await db.close()
+
+    try:
+        lagging, report = asyncio.run(run())
+    except audits.UnsafeRepair as error:
+        console.print(f"[red]refused:[/red] {error}; rerun with --force to delete them")
+        raise typer.Exit(2) from error
+    for zone in lagging:
+        console.print(
+            f"[yellow]serial[/yellow] {zone.zone_name} (serial {zone.serial}): {zone.reasons}"
+        )
+    for target, names in report.orphans.items():
+        for name in sorted(names):
+            console.print(f"[yellow]orphan[/yellow] {target} holds {name}, unknown to us")
+    for target, names in report.missing.items():
+        for name in sorted(names):
+            console.print(f"[yellow]missing[/yellow] {target} lacks {name}")
+    for target, message in report.errors.items():
+        console.print(f"[red]unreachable[/red] {target}: {message}")
+    if repair:
+        console.print(
+            f"repaired: {report.deleted} orphans deleted, {report.requeued} zones re-pushed"
+        )
+    found = lagging or report.errors or any(report.orphans.values()) or any(report.missing.values())
+    if found and not repair:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sink(
+    config_file: options.ConfigOption = None,
+    database_url: options.DatabaseOption = None,
+    broker_url: Annotated[
+        str | None, typer.Option(help="AMQP URL of RabbitMQ (default: sink.broker_url).")
+    ] = None,
+) -> None:
+    """Run only the sink: Nova and Neutron notifications from RabbitMQ into managed records."""
+    from zonekeeper.app import run_sink  # imported here so `--help` stays fast
+
+    settings = options.settings(config_file, database_url=database_url, sink__broker_url=broker_url)
+    if not settings.sink.broker_url:
+        raise typer.BadParameter("no broker: set sink.broker_url or --broker-url")
+    _logging(settings.log_level)
+    asyncio.run(run_sink(settings))
 
 
 @app.command()

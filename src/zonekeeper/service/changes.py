@@ -99,14 +99,20 @@ async def begin(
     return ZoneChange(zone=zone, soa=found[1], serial=serial, now=now)
 
 
-async def commit(conn: AsyncConnection, change: ZoneChange, updated: Zone | None = None) -> Zone:
+async def commit(
+    conn: AsyncConnection,
+    change: ZoneChange,
+    updated: Zone | None = None,
+    mname: dns.name.Name | None = None,
+) -> Zone:
     """Finish ``change``: rewrite the SOA at the new serial, journal the difference, and mark
     the zone PENDING for the worker. ``updated`` is the zone with new email/ttl/description,
-    when the change is to the zone itself. Returns the zone as committed.
+    when the change is to the zone itself; ``mname`` a new SOA MNAME (the pool's first
+    nameserver changed). Returns the zone as committed.
     """
     before, soa = change.zone, change.soa
     after = _pending(updated or before, change)
-    new_soa = _soa_record(soa.data, before, after)
+    new_soa = _soa_record(soa.data, before, after, mname)
     await recordset_rows.set_record(conn, soa.record_id, new_soa)
     await recordset_rows.update_recordsets(
         conn, [soa.recordset_id], change.stamp(True, Action.UPDATE)
@@ -151,12 +157,14 @@ def _zone_columns(zone: Zone, now: datetime) -> dict[str, Any]:
     }
 
 
-def _soa_record(old_data: str, before: Zone, after: Zone) -> rdata.CanonicalRecord:
-    """The SOA of ``after``: the old one's MNAME, a new RNAME if the email changed."""
+def _soa_record(
+    old_data: str, before: Zone, after: Zone, mname: dns.name.Name | None
+) -> rdata.CanonicalRecord:
+    """The SOA of ``after``: ``mname`` or the old MNAME, a new RNAME if the email changed."""
     old = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.SOA, old_data)
     assert isinstance(old, SOA)
     rname = names.parse_email(after.email) if after.email != before.email else old.rname
-    return soa_for(after, old.mname, rname)
+    return soa_for(after, mname or old.mname, rname)
 
 
 def soa_for(zone: Zone, mname: dns.name.Name, rname: dns.name.Name) -> rdata.CanonicalRecord:

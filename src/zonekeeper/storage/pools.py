@@ -1,17 +1,27 @@
-"""Pool rows: where zones are served (ns_records, nameservers, targets, also-notifies)."""
+"""Pool rows: where zones are served (ns_records, nameservers, targets, also-notifies), their
+pages for the API, and the queries a pool change needs (its zones, their apex NS)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from zonekeeper.storage.tables import pools
+from zonekeeper.domain.models import Action, ListQuery
+from zonekeeper.storage import listing
+from zonekeeper.storage.tables import pools, recordsets, zones
+
+LISTING = listing.Listing(
+    table=pools,
+    id=pools.c.id,
+    filters={"name": listing.match(pools.c.name)},
+    sort_keys={key: pools.c[key] for key in ("created_at", "id", "updated_at", "name")},
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +37,12 @@ class Pool:
     targets: tuple[Mapping[str, Any], ...]
     """``{"type": "bind9", "masters": [...], "options": {...}}``: where zones are provisioned."""
     also_notifies: tuple[Mapping[str, Any], ...]
+    description: str | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    """Set when read; ignored when written."""
+    updated_at: datetime | None = None
+    """Set when read; ignored when written."""
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Pool:
@@ -38,6 +54,10 @@ class Pool:
             nameservers=tuple(row.nameservers),
             targets=tuple(row.targets),
             also_notifies=tuple(row.also_notifies),
+            description=row.description,
+            attributes=dict(row.attributes),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
         )
 
 
@@ -48,9 +68,12 @@ async def get_pool(conn: AsyncConnection, pool_id: str) -> Pool | None:
 
 
 async def upsert_pool(conn: AsyncConnection, pool: Pool, now: datetime) -> None:
-    """Write ``pool`` under its id: insert it, or replace the stored values. Idempotent."""
+    """Write ``pool`` under its id: insert it, or replace the stored values (all but the
+    timestamps). Idempotent."""
     values: dict[str, Any] = {
         "name": pool.name,
+        "description": pool.description,
+        "attributes": dict(pool.attributes),
         "ns_records": [dict(ns) for ns in pool.ns_records],
         "nameservers": [dict(ns) for ns in pool.nameservers],
         "targets": [dict(target) for target in pool.targets],
@@ -65,10 +88,52 @@ async def upsert_pool(conn: AsyncConnection, pool: Pool, now: datetime) -> None:
         # A savepoint, so that losing a race with another process starting up leaves the
         # surrounding transaction usable for the update that follows.
         async with conn.begin_nested():
-            await conn.execute(
-                pools.insert().values(id=pool.id, attributes={}, created_at=now, **values)
-            )
+            await conn.execute(pools.insert().values(id=pool.id, created_at=now, **values))
     except IntegrityError:
         await conn.execute(
             update(pools).where(pools.c.id == pool.id).values(**values, updated_at=now)
         )
+
+
+async def list_pools(conn: AsyncConnection) -> list[Pool]:
+    """Every pool, oldest first."""
+    rows = await conn.execute(select(pools).order_by(pools.c.created_at, pools.c.id))
+    return [Pool.from_row(row) for row in rows]
+
+
+async def page(conn: AsyncConnection, query: ListQuery) -> list[Pool]:
+    """One page of pools (no total: Designate counts no pools). Raises InvalidSortKey,
+    InvalidSortDir, BadRequest (filters), MarkerNotFound."""
+    rows, _ = await listing.page(conn, LISTING, select(pools), [], query, count=False)
+    return [Pool.from_row(row) for row in rows]
+
+
+async def delete_pool(conn: AsyncConnection, pool_id: str) -> None:
+    """Delete the pool row; the caller has made sure no zone refers to it."""
+    await conn.execute(delete(pools).where(pools.c.id == pool_id))
+
+
+async def count_zones(conn: AsyncConnection, pool_id: str) -> int:
+    """How many zones the pool holds, those being deleted included."""
+    stmt = select(func.count()).select_from(zones).where(zones.c.pool_id == pool_id)
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def live_zone_ids(conn: AsyncConnection, pool_id: str) -> list[str]:
+    """The ids of the pool's zones that are not being deleted, oldest first."""
+    stmt = (
+        select(zones.c.id)
+        .where(zones.c.pool_id == pool_id, zones.c.action != Action.DELETE.value)
+        .order_by(zones.c.created_at, zones.c.id)
+    )
+    return list((await conn.execute(stmt)).scalars())
+
+
+async def apex_ns_id(conn: AsyncConnection, zone_id: str, zone_name: str) -> str | None:
+    """The id of the zone's managed apex NS recordset, or None."""
+    stmt = select(recordsets.c.id).where(
+        recordsets.c.zone_id == zone_id,
+        recordsets.c.name == zone_name,
+        recordsets.c.type == "NS",
+    )
+    return (await conn.execute(stmt)).scalar_one_or_none()

@@ -1,0 +1,36 @@
+"""Options every ``zonekeeper`` command shares, and the settings they build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zonekeeper import config
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Config file (YAML or .toml); ZONEKEEPER_* env vars override it, flags override both.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL, e.g. postgresql+asyncpg://user@host/db. "
+        "Default: SQLite in the data directory.",
+    ),
+]
+
+
+def settings(config_file: Path | None, **overrides: object) -> config.Settings:
+    """The settings from file, env and the given flags; a bad value is a usage error."""
+    try:
+        return config.load(config_file, **overrides)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
