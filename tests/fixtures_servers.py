@@ -122,16 +122,30 @@ def pdns(tmp_path: Path) -> Iterator[Pdns]:
 
 def start_named(directory: Path) -> Named:
     """Configure and start ``named`` in ``directory``; fails the test if it cannot."""
-    named_bin, rndc_bin, keygen = (_binary(n) for n in ("named", "rndc", "tsig-keygen"))
+    keygen = _binary("tsig-keygen")
     directory.mkdir(parents=True)
     port, rndc_port, stats_port = free_port(), free_port(), free_port()
     key = subprocess.run([keygen, "-a", "hmac-sha256", "rndc-key"], check=True, capture_output=True)
     (directory / "rndc.key").write_bytes(key.stdout)
-    config = directory / "named.conf"
-    config.write_text(_named_conf(directory, port, rndc_port, stats_port))
+    (directory / "named.conf").write_text(_named_conf(directory, port, rndc_port, stats_port))
+    return _launch_named(directory, port, rndc_port, stats_port)
+
+
+def restart_named(server: Named) -> None:
+    """Stop ``server`` and start it again, in place, with the same configuration, ports and
+    zones (so the fixture that started it still stops it)."""
+    stop(server.process)
+    restarted = _launch_named(server.directory, server.port, server.rndc_port, server.stats_port)
+    server.process = restarted.process
+
+
+def _launch_named(directory: Path, port: int, rndc_port: int, stats_port: int) -> Named:
+    named_bin, rndc_bin = _binary("named"), _binary("rndc")
     # -g: foreground, and every log line (start-up ones too) to stderr, i.e. named.stderr.
-    with (directory / "named.stderr").open("wb") as log:
-        process = subprocess.Popen([named_bin, "-g", "-c", str(config)], stdout=log, stderr=log)
+    with (directory / "named.stderr").open("ab") as log:
+        process = subprocess.Popen(
+            [named_bin, "-g", "-c", str(directory / "named.conf")], stdout=log, stderr=log
+        )
     server = Named(directory, process, port, rndc_port, stats_port)
     rndc = [rndc_bin, "-s", HOST, "-p", str(rndc_port), "-k", str(server.key_file), "status"]
     _wait_ready(process, directory / "named.stderr", port, lambda: _runs(rndc))

@@ -27,6 +27,7 @@ class Serve:
         env: dict[str, str] | None = None,
     ) -> None:
         args = [ZONEKEEPER, "serve", "--api-listen", "127.0.0.1:0", "--dns-listen", "127.0.0.1:0"]
+        self.data_dir = data_dir
         args += ["--data-dir", str(data_dir), *extra_args]
         if database_url:
             args += ["--database-url", database_url]

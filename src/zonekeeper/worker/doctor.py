@@ -59,11 +59,9 @@ async def _find_zone(env: ServiceEnv, name: str) -> Zone | None:
 
 
 def _mini_dns_address(pool: Pool, settings: Settings) -> tuple[str, int]:
-    """Where the pool's servers transfer from: the first target master; for the embedded
-    pool, its nameserver (which is the mini-DNS); else the configured listen address."""
-    for target in pool.targets:
-        for master in target.get("masters") or []:
-            return str(master["host"]), int(master["port"])
+    """Where the mini-DNS listens: for the embedded pool its nameserver (``serve`` records the
+    address it bound), else the configured ``dns.listen`` (the targets' masters must match it;
+    that is one of the checks)."""
     if any(t["type"] == "embedded" for t in pool.targets) and pool.nameservers:
         return str(pool.nameservers[0]["host"]), int(pool.nameservers[0]["port"])
     host, port = parse_hostport(settings.dns.listen, 5354)

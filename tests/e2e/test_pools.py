@@ -1,0 +1,256 @@
+"""A pool of two BIND 9 servers and one PowerDNS server, loaded from a Designate pools.yaml:
+zones and recordsets made through python-designateclient are served by every server."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dns.message
+import dns.query
+import dns.rcode
+import httpx
+import pytest
+import yaml
+from designateclient.v2.client import Client
+
+from tests.e2e.conftest import designate
+from tests.e2e.serve import ZONEKEEPER, Serve
+from tests.e2e.test_serve import wait_active
+from tests.fixtures_servers import (
+    Named,
+    Pdns,
+    free_port,
+    restart_named,
+    start_named,
+    start_pdns,
+    stop,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[tuple[Named, Named, Pdns]]:
+    started: list[Any] = []
+    try:
+        started.append(start_named(tmp_path / "bind-a"))
+        started.append(start_named(tmp_path / "bind-b"))
+        started.append(start_pdns(tmp_path / "pdns"))
+        yield started[0], started[1], started[2]
+    finally:
+        for server in started:
+            stop(server.process)
+
+
+def pools_yaml(dns_port: int, bind_a: Named, bind_b: Named, pdns: Pdns) -> list[dict[str, Any]]:
+    masters = [{"host": "127.0.0.1", "port": dns_port}]
+    targets = [
+        {"type": "bind9", "description": "BIND a", "masters": masters, "options": bind_a.options()},
+        {"type": "bind9", "description": "BIND b", "masters": masters, "options": bind_b.options()},
+        {"type": "pdns4", "description": "PowerDNS", "masters": masters, "options": pdns.options()},
+    ]
+    return [
+        {
+            "id": "794ccc2c-d751-44fe-b57f-8894c9f5c842",
+            "name": "default",
+            "description": "two BIND and one PowerDNS",
+            "attributes": {},
+            "ns_records": [{"hostname": "ns1.example.net.", "priority": 1}],
+            "nameservers": [{"host": "127.0.0.1", "port": s.port} for s in (bind_a, bind_b, pdns)],
+            "targets": targets,
+            "also_notifies": [],
+        }
+    ]
+
+
+def answer(port: int, name: str, rdtype: str) -> dns.message.Message:
+    return dns.query.udp(dns.message.make_query(name, rdtype), "127.0.0.1", 2, port)
+
+
+def wait_answered(
+    port: int, name: str, rdtype: str, expected: set[str], timeout: float = 10
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reply = answer(port, name, rdtype)
+        if {r.to_text() for rrset in reply.answer for r in rrset} == expected:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{name} {rdtype} on port {port}: {reply.answer}")
+
+
+FAST_RETRIES = {"ZONEKEEPER_WORKER__POLL_MAX_INTERVAL": "1", "ZONEKEEPER_WORKER__MAX_ATTEMPTS": "3"}
+
+
+def serve_with_pool(tmp_path: Path, pools: list[dict[str, Any]], dns_port: int) -> Serve:
+    """`pool update` from a pools.yaml, then `serve` with the mini-DNS on ``dns_port``."""
+    data = tmp_path / "data"
+    data.mkdir()
+    pools_file = tmp_path / "pools.yaml"
+    pools_file.write_text(yaml.safe_dump(pools))
+    database = f"sqlite+aiosqlite:///{data / 'zonekeeper.sqlite'}"
+    command = [ZONEKEEPER, "pool", "update", "--file", str(pools_file), "--database-url", database]
+    loaded = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "default" in loaded.stdout
+    return Serve(data, "--dns-listen", f"127.0.0.1:{dns_port}", env=FAST_RETRIES)
+
+
+def zonekeeper(server: Serve, *args: str) -> subprocess.CompletedProcess[str]:
+    database = f"sqlite+aiosqlite:///{server.data_dir / 'zonekeeper.sqlite'}"
+    command = [ZONEKEEPER, *args, "--database-url", database]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def wait_for(condition: Any, timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(0.1)
+    raise AssertionError("condition never held")
+
+
+def test_zone_lifecycle_on_bind_and_powerdns(
+    tmp_path: Path, servers: tuple[Named, Named, Pdns]
+) -> None:
+    dns_port = free_port()
+    server = serve_with_pool(tmp_path, pools_yaml(dns_port, *servers), dns_port)
+    try:
+        client: Client = designate(server.base_url)
+        zone = client.zones.create("pool.example.", email="a@pool.example", ttl=300)
+        client.recordsets.create(zone["id"], "www", "A", ["192.0.2.80"])
+        active = wait_active(client, zone["id"], timeout=30)
+        for ns in servers:
+            soa = answer(ns.port, "pool.example.", "SOA")
+            assert soa.answer and soa.answer[0][0].serial == active["serial"], ns
+            wait_answered(ns.port, "www.pool.example.", "A", {"192.0.2.80"})
+        sync = httpx.get(f"{server.base_url}/v2/zones/{zone['id']}/sync").json()
+        assert {(n["port"], n["status"]) for n in sync["nameservers"]} == {
+            (ns.port, "ACTIVE") for ns in servers
+        }
+
+        rs = client.recordsets.list(zone["id"], criterion={"name": "www.pool.example."})[0]
+        client.recordsets.update(zone["id"], rs["id"], {"records": ["192.0.2.81"]})
+        wait_active(client, zone["id"], timeout=30)
+        for ns in servers:
+            wait_answered(ns.port, "www.pool.example.", "A", {"192.0.2.81"})
+
+        client.zones.delete(zone["id"])
+        deadline = time.monotonic() + 30
+        while (
+            client.zones.list(criterion={"name": "pool.example."}) and time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+        for ns in servers:
+            assert answer(ns.port, "pool.example.", "SOA").rcode() != dns.rcode.NOERROR, ns
+    finally:
+        server.terminate()
+
+
+def test_a_stopped_server_is_named_and_the_zone_heals_when_it_returns(
+    tmp_path: Path, servers: tuple[Named, Named, Pdns]
+) -> None:
+    bind_a, bind_b, pdns = servers
+    dns_port = free_port()
+    server = serve_with_pool(tmp_path, pools_yaml(dns_port, *servers), dns_port)
+    try:
+        client: Client = designate(server.base_url)
+        stop(bind_b.process)
+        zone = client.zones.create("heal.example.", email="a@heal.example")
+        sync_url = f"{server.base_url}/v2/zones/{zone['id']}/sync"
+
+        def bind_b_is_named() -> dict[str, Any] | None:
+            state: dict[str, Any] = httpx.get(sync_url).json()
+            lagging = {
+                (n["port"], n["reason"]) for n in state["nameservers"] if n["status"] != "ACTIVE"
+            }
+            return state if lagging == {(bind_b.port, "timeout")} else None
+
+        state = wait_for(bind_b_is_named)
+        assert state["status"] in ("PENDING", "ERROR")
+        assert f"#{bind_b.rndc_port}: connection refused" in state["last_error"]  # rndc too
+        for ns in (bind_a, pdns):  # the others serve meanwhile
+            wait_answered(
+                ns.port,
+                "heal.example.",
+                "SOA",
+                {answer(ns.port, "heal.example.", "SOA").answer[0][0].to_text()},
+            )
+            assert answer(ns.port, "heal.example.", "SOA").answer
+
+        restart_named(bind_b)
+        active = wait_active(client, zone["id"], timeout=30)
+        assert answer(bind_b.port, "heal.example.", "SOA").answer[0][0].serial == active["serial"]
+    finally:
+        server.terminate()
+
+
+def test_audit_finds_and_repairs_a_zone_deleted_behind_our_back(
+    tmp_path: Path, servers: tuple[Named, Named, Pdns]
+) -> None:
+    bind_a = servers[0]
+    dns_port = free_port()
+    server = serve_with_pool(tmp_path, pools_yaml(dns_port, *servers), dns_port)
+    try:
+        client: Client = designate(server.base_url)
+        zone = client.zones.create("lost.example.", email="a@lost.example")
+        wait_active(client, zone["id"], timeout=30)
+        rndc = ["rndc", "-s", "127.0.0.1", "-p", str(bind_a.rndc_port), "-k", str(bind_a.key_file)]
+        subprocess.run([*rndc, "delzone", "lost.example."], check=True, capture_output=True)
+
+        report = zonekeeper(server, "audit")
+        assert report.returncode == 1
+        assert f"127.0.0.1:{bind_a.port} refused" in report.stdout
+        assert f"bind9 127.0.0.1:{bind_a.port} lacks lost.example." in report.stdout
+
+        repaired = zonekeeper(server, "audit", "--repair")
+        assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+        wait_active(client, zone["id"], timeout=30)
+        wait_for(lambda: answer(bind_a.port, "lost.example.", "SOA").answer)
+        assert zonekeeper(server, "audit").returncode == 0
+    finally:
+        server.terminate()
+
+
+def test_a_wrong_rndc_key_is_a_readable_backend_error(
+    tmp_path: Path, servers: tuple[Named, Named, Pdns]
+) -> None:
+    bind_b = servers[1]
+    dns_port = free_port()
+    pools = pools_yaml(dns_port, *servers)
+    pools[0]["targets"][0]["options"]["rndc_key_file"] = str(bind_b.key_file)  # not bind_a's
+    server = serve_with_pool(tmp_path, pools, dns_port)
+    try:
+        client: Client = designate(server.base_url)
+        zone = client.zones.create("key.example.", email="a@key.example")
+        failed = wait_for(lambda: (z := client.zones.get(zone["id"]))["status"] == "ERROR" and z)
+        state = httpx.get(f"{server.base_url}/v2/zones/{zone['id']}/sync").json()
+        assert "rndc authentication failed" in state["last_error"], state
+        assert failed["action"] == "CREATE"
+    finally:
+        server.terminate()
+
+
+def test_doctor_names_a_pool_pointing_at_a_wrong_port(
+    tmp_path: Path, servers: tuple[Named, Named, Pdns]
+) -> None:
+    dns_port = free_port()
+    pools = pools_yaml(dns_port, *servers)
+    for target in pools[0]["targets"]:
+        target["masters"] = [{"host": "127.0.0.1", "port": dns_port + 1}]
+    server = serve_with_pool(tmp_path, pools, dns_port)
+    try:
+        client: Client = designate(server.base_url)
+        client.zones.create("port.example.", email="a@port.example")
+        time.sleep(1)
+        report = zonekeeper(
+            server, "doctor", "port.example.", "--dns-listen", f"127.0.0.1:{dns_port}"
+        )
+        assert report.returncode == 1
+        assert f"do not include the mini-DNS port {dns_port}: port mismatch" in report.stdout
+    finally:
+        server.terminate()
