@@ -19,8 +19,10 @@ from zonekeeper.dns.server import MiniDns
 from zonekeeper.service import pools as pool_service
 from zonekeeper.service import statuses
 from zonekeeper.service.env import ServiceEnv
+from zonekeeper.sink.consumer import Consumer
 from zonekeeper.storage import migrate
 from zonekeeper.storage.database import Database
+from zonekeeper.worker import audit
 from zonekeeper.worker.reconciler import Worker
 
 log = logging.getLogger("zonekeeper")
@@ -32,6 +34,7 @@ class App:
     env: ServiceEnv
     mini_dns: MiniDns
     worker: Worker
+    sink: Consumer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _api: uvicorn.Server | None = None
 
@@ -62,10 +65,17 @@ class App:
             api_task,
             asyncio.create_task(self.worker.run()),
             asyncio.create_task(statuses.heartbeat_forever(self.env, self._stats)),
+            asyncio.create_task(audit.periodic(self.env, self.settings.worker.audit_interval)),
         ]
+        if self.settings.sink.broker_url:
+            self.sink = Consumer(self.env, self.settings.sink)
+            self._tasks.append(asyncio.create_task(self.sink.run()))
 
     def _stats(self) -> dict[str, dict[str, int]]:
-        return {"mdns": dict(self.mini_dns.stats), "worker": dict(self.worker.stats)}
+        stats = {"mdns": dict(self.mini_dns.stats), "worker": dict(self.worker.stats)}
+        if self.sink is not None:
+            stats["sink"] = dict(self.sink.stats)
+        return stats
 
     async def _stop(self) -> None:
         """Stop accepting requests (letting in-flight ones finish), then everything else."""
@@ -85,6 +95,29 @@ def build(settings: Settings) -> App:
     db = Database(settings.effective_database_url())
     env = ServiceEnv(db=db, settings=settings)
     return App(settings=settings, env=env, mini_dns=MiniDns(db, settings.dns), worker=Worker(env))
+
+
+async def run_sink(settings: Settings) -> None:
+    """`zonekeeper sink`: only the sink (and its heartbeat) until SIGINT/SIGTERM."""
+    env = ServiceEnv(db=Database(settings.effective_database_url()), settings=settings)
+    if env.db.is_sqlite:  # as `serve`: the embedded database migrates itself
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await migrate.upgrade(env.db.url)
+    sink = Consumer(env, settings.sink)
+    tasks = [
+        asyncio.create_task(sink.run()),
+        asyncio.create_task(statuses.heartbeat_forever(env, lambda: {"sink": dict(sink.stats)})),
+    ]
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await env.db.close()
 
 
 async def _start_api(

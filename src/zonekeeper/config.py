@@ -91,6 +91,9 @@ class WorkerSettings(_Section):
     """Share of the pool's nameservers that must serve the serial before a zone is ACTIVE."""
     concurrency: int = 32
     """Zones reconciled at the same time by one worker."""
+    audit_interval: float = 300.0
+    """Seconds between serial audits (every ACTIVE zone's nameservers asked for its serial),
+    orphan reports and journal trimming."""
 
 
 class QuotaSettings(_Section):
@@ -120,6 +123,55 @@ class ZoneDefaults(_Section):
     max_recordset_name_length: int = 255
 
 
+class SinkHandlerSettings(_Section):
+    zone_id: str = ""
+    """Id of the zone the handler writes its records into. Empty: the handler is off."""
+    format: str
+    """Name template (Designate's fields: %(hostname)s, %(instance_name)s, %(octet0)s to
+    %(octet3)s, %(ip_address)s with dashes, %(zone)s, %(project)s, %(project_id)s)."""
+    fallback_format: str
+    """Name used when the first is already taken by a record someone else owns."""
+    ttl: int | None = None
+    """TTL of the recordsets the handler creates (None: the zone's)."""
+
+
+def _nova_fixed() -> SinkHandlerSettings:
+    return SinkHandlerSettings(
+        format="%(hostname)s.%(zone)s", fallback_format="%(hostname)s-%(ip_address)s.%(zone)s"
+    )
+
+
+def _neutron_floatingip() -> SinkHandlerSettings:
+    return SinkHandlerSettings(
+        format="%(ip_address)s.%(zone)s",
+        fallback_format="%(ip_address)s-%(project_id)s.%(zone)s",
+    )
+
+
+class SinkSettings(_Section):
+    broker_url: str = ""
+    """AMQP URL of the RabbitMQ carrying Nova's and Neutron's notifications
+    (amqp://user:password@host:5672/vhost). Empty: the sink is off."""
+    exchanges: list[str] = Field(default_factory=lambda: ["nova", "neutron"])
+    """Exchanges the notifications are published to (oslo's control_exchange of each service)."""
+    durable_exchanges: bool = False
+    """Declare the exchanges durable: must match the publishers' oslo amqp_durable_queues."""
+    topic: str = "notifications"
+    """Notification topic of the publishers; the queue is bound with routing key `<topic>.info`."""
+    queue: str = "zonekeeper-sink"
+    """Our own durable queue; its dead-letter exchange and queue are `<queue>.dead`."""
+    prefetch: int = 20
+    """Messages the broker sends ahead of acknowledgements (they are handled one at a time)."""
+    reconnect_interval: float = 1.0
+    """Seconds between attempts to reconnect to a lost broker."""
+    retry_delay: float = 1.0
+    """Seconds before a message that failed for a passing reason (database down) is retried."""
+    nova_fixed: SinkHandlerSettings = Field(default_factory=_nova_fixed)
+    """A/AAAA records for each fixed IP of an instance, from compute.instance.* events."""
+    neutron_floatingip: SinkHandlerSettings = Field(default_factory=_neutron_floatingip)
+    """A/AAAA records for each associated floating IP, from floatingip.* and port.delete.end."""
+
+
 class Settings(BaseSettings):
     """Every option Zonekeeper reads. Sources, weakest first: defaults, file, env."""
 
@@ -140,6 +192,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     quotas: QuotaSettings = Field(default_factory=QuotaSettings)
     zones: ZoneDefaults = Field(default_factory=ZoneDefaults)
+    sink: SinkSettings = Field(default_factory=SinkSettings)
 
     def effective_database_url(self) -> str:
         """The configured URL, or the embedded SQLite file under ``data_dir``."""

@@ -122,8 +122,19 @@ records = Table(
     # The rdata in uncompressed wire format, rendered when written.
     Column("rdata", LargeBinary, nullable=False),
     Column("managed", Boolean, nullable=False, default=False),
+    # Who manages a record the sink wrote (all NULL for records written through the API):
+    # the handler ("nova_fixed"), the resource whose lifetime bounds the record ("instance",
+    # "floatingip") and its id, the resource's project, and for a floating IP the port it is
+    # associated with (so that port.delete.end finds the records).
+    Column("managed_plugin_name", String(50)),
+    Column("managed_resource_type", String(50)),
+    Column("managed_resource_id", String(255)),
+    Column("managed_project_id", String(255)),
+    Column("managed_port_id", String(255)),
     Index("ix_records_recordset", "recordset_id"),
     Index("ix_records_zone", "zone_id"),
+    Index("ix_records_managed_resource", "managed_resource_type", "managed_resource_id"),
+    Index("ix_records_managed_port", "managed_port_id"),
 )
 
 zone_changes = Table(

@@ -1,0 +1,73 @@
+"""Sink tests: a scratch database (SQLite in tmp_path, or PostgreSQL) with a zone for the
+handlers, and the real RabbitMQ on 127.0.0.1:5672 (missing: the tests fail, never skip)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests import databases
+from zonekeeper.config import Settings
+from zonekeeper.domain.models import Zone
+from zonekeeper.service import context, pools, zones
+from zonekeeper.service.env import ServiceEnv
+from zonekeeper.storage.database import Database
+from zonekeeper.storage.tables import metadata
+
+TENANT = context.build(project_id="tenant-a", user_id="alice", roles=frozenset({"member"}))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return databases.migrated_sqlite(tmp_path_factory.mktemp("sink-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with databases.scratch_postgres("zk_sink") as url:
+        yield url
+
+
+def sqlite_url(template: Path, directory: Path) -> str:
+    path = directory / "zonekeeper.sqlite"
+    shutil.copy(template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def open_env(url: str, settings: Settings) -> ServiceEnv:
+    db = Database(url)
+    if not db.is_sqlite:
+        async with db.transaction() as conn:
+            tables = ", ".join(table.name for table in metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+    env = ServiceEnv(db=db, settings=settings)
+    await pools.ensure_default_pool(env, [("127.0.0.1", 5354)])
+    return env
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path)
+
+
+@pytest.fixture
+async def sqlite_env(
+    sqlite_template: Path, tmp_path: Path, settings: Settings
+) -> AsyncIterator[ServiceEnv]:
+    env = await open_env(sqlite_url(sqlite_template, tmp_path), settings)
+    try:
+        yield env
+    finally:
+        await env.db.close()
+
+
+@pytest.fixture
+async def zone(sqlite_env: ServiceEnv) -> Zone:
+    """The tenant's zone the handlers write into."""
+    return await zones.create(
+        TENANT, sqlite_env, {"name": "cloud.example.", "email": "admin@example.org"}
+    )
