@@ -138,6 +138,10 @@ def test_zone_lifecycle_on_bind_and_powerdns(
         wait_active(client, zone["id"], timeout=30)
         for ns in servers:
             wait_answered(ns.port, "www.pool.example.", "A", {"192.0.2.81"})
+        # One-record changes travel as IXFR (the mini-DNS logs each transfer it serves).
+        incremental = [line for line in server.lines if "IXFR pool.example." in line]
+        assert len([line for line in incremental if "changes" in line]) >= 2, server.lines
+        assert not [line for line in incremental if "does not reach back" in line]
 
         client.zones.delete(zone["id"])
         deadline = time.monotonic() + 30
@@ -254,3 +258,48 @@ def test_doctor_names_a_pool_pointing_at_a_wrong_port(
         assert f"do not include the mini-DNS port {dns_port}: port mismatch" in report.stdout
     finally:
         server.terminate()
+
+
+def test_doctor_names_a_stopped_server(tmp_path: Path, servers: tuple[Named, Named, Pdns]) -> None:
+    bind_b = servers[1]
+    dns_port = free_port()
+    server = serve_with_pool(tmp_path, pools_yaml(dns_port, *servers), dns_port)
+    try:
+        client: Client = designate(server.base_url)
+        zone = client.zones.create("doc.example.", email="a@doc.example")
+        wait_active(client, zone["id"], timeout=30)
+        listen = f"127.0.0.1:{dns_port}"
+        assert zonekeeper(server, "doctor", "doc.example.", "--dns-listen", listen).returncode == 0
+        stop(bind_b.process)
+        report = zonekeeper(server, "doctor", "doc.example.", "--dns-listen", listen)
+        assert report.returncode == 1
+        failures = [line for line in report.stdout.splitlines() if line.startswith("FAIL")]
+        assert len(failures) == 2, report.stdout
+        assert failures[0].startswith(f"FAIL target bind9 127.0.0.1:{bind_b.port}: control channel")
+        assert failures[1] == (
+            f"FAIL nameserver 127.0.0.1:{bind_b.port}: does not answer: "
+            "is the server running on this port?"
+        )
+    finally:
+        server.terminate()
+
+
+def test_sigkill_mid_push_loses_nothing(tmp_path: Path, servers: tuple[Named, Named, Pdns]) -> None:
+    dns_port = free_port()
+    server = serve_with_pool(tmp_path, pools_yaml(dns_port, *servers), dns_port)
+    client: Client = designate(server.base_url)
+    zones = [client.zones.create(f"k{i}.pool.example.", email="a@pool.example") for i in range(3)]
+    for zone in zones:
+        client.recordsets.create(zone["id"], "www", "A", ["192.0.2.99"])
+    server.kill()  # the worker is mid-push: rndc, NOTIFY and polls in flight
+
+    again = Serve(server.data_dir, "--dns-listen", f"127.0.0.1:{dns_port}", env=FAST_RETRIES)
+    try:
+        client = designate(again.base_url)
+        for zone in zones:
+            active = wait_active(client, zone["id"], timeout=40)
+            for ns in servers:
+                wait_answered(ns.port, f"www.{zone['name']}", "A", {"192.0.2.99"})
+                assert answer(ns.port, zone["name"], "SOA").answer[0][0].serial == active["serial"]
+    finally:
+        again.terminate()

@@ -159,6 +159,7 @@ class Responder:
                 return
             self._count("axfr")
             soa = await xfr.soa_record(conn, zone)
+            log.info("AXFR %s at serial %d", zone.name, xfr.soa_serial(soa))
             limit = self._settings.axfr_message_bytes
             async for message in xfr.axfr(conn, zone, query, limit, soa):
                 yield message
@@ -195,11 +196,13 @@ class Responder:
         entries = await xfr.ixfr_changes(conn, zone, since, current)
         limit = self._settings.axfr_message_bytes if tcp else _size_limit(query, tcp=False)
         if entries is not None:
+            log.info("IXFR %s %d -> %d: %d changes", zone.name, since, current, len(entries))
             messages = xfr.ixfr_messages(query, soa, entries, limit)
             for message in messages if tcp or len(messages) == 1 else [xfr.only_soa(query, soa)]:
                 yield message
             return
         self._count("ixfr_fallback_axfr")
+        log.info("IXFR %s from %d: the journal does not reach back, full zone", zone.name, since)
         if not tcp:
             yield xfr.only_soa(query, soa)
             return
