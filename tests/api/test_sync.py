@@ -15,7 +15,7 @@ async def test_sync_of_a_new_zone(client: httpx.AsyncClient, make_zone: ZoneFact
     assert body["zone_id"] == zone["id"] and body["serial"] == zone["serial"]
     assert body["status"] == "PENDING" and body["attempts"] == 0
     assert body["nameservers"] == []  # the worker has not looked yet
-    assert body["targets"] == [{"type": "embedded"}]
+    assert body["targets"] == []  # nor provisioned it anywhere
     assert body["links"]["self"].endswith(f"/v2/zones/{zone['id']}/sync")
 
 

@@ -132,6 +132,10 @@ def test_zone_lifecycle_on_bind_and_powerdns(
         assert {(n["port"], n["status"]) for n in sync["nameservers"]} == {
             (ns.port, "ACTIVE") for ns in servers
         }
+        assert {(t["target"], t["status"]) for t in sync["targets"]} == {
+            (f"{kind} 127.0.0.1:{ns.port}", "ACTIVE")
+            for kind, ns in zip(("bind9", "bind9", "pdns4"), servers, strict=True)
+        }
 
         rs = client.recordsets.list(zone["id"], criterion={"name": "www.pool.example."})[0]
         client.recordsets.update(zone["id"], rs["id"], {"records": ["192.0.2.81"]})
@@ -234,6 +238,10 @@ def test_a_wrong_rndc_key_is_a_readable_backend_error(
         failed = wait_for(lambda: (z := client.zones.get(zone["id"]))["status"] == "ERROR" and z)
         state = httpx.get(f"{server.base_url}/v2/zones/{zone['id']}/sync").json()
         assert "rndc authentication failed" in state["last_error"], state
+        refused = [t for t in state["targets"] if t["status"] == "ERROR"]
+        assert [(t["target"], t["reason"]) for t in refused] == [
+            (f"bind9 127.0.0.1:{servers[0].port}", "backend_error")
+        ]
         assert failed["action"] == "CREATE"
     finally:
         server.terminate()

@@ -62,6 +62,7 @@ async def test_zone_and_recordset_become_active(env: ServiceEnv) -> None:
         assert [(n.host, n.port, n.served_serial, n.status) for n in state.nameservers] == [
             (host, port, rs.serial, "ACTIVE")
         ]
+        assert [(t.target, t.status) for t in state.targets] == [("embedded", "ACTIVE")]
     finally:
         await mini_dns.stop()
 

@@ -231,6 +231,14 @@ class NameserverSync(BaseModel):
     checked_at: str | None
 
 
+class TargetSync(BaseModel):
+    target: str
+    status: str
+    reason: str | None
+    last_error: str | None
+    checked_at: str | None
+
+
 class ZoneSync(BaseModel):
     """Zonekeeper's extension: where the zone's propagation stands (Designate clients ignore it)."""
 
@@ -241,7 +249,7 @@ class ZoneSync(BaseModel):
     attempts: int
     last_error: str | None
     nameservers: list[NameserverSync]
-    targets: list[dict[str, str]]
+    targets: list[TargetSync]
     links: web.SelfLink
 
 
@@ -259,7 +267,7 @@ async def get_sync(zone_id: str, request: Request) -> web.JsonResponse:
             "attempts": zone.attempts,
             "last_error": zone.last_error,
             "nameservers": [_nameserver(ns) for ns in state.nameservers],
-            "targets": [dict(target) for target in state.targets],
+            "targets": [_target(target) for target in state.targets],
             "links": {"self": f"{web.base_url(request)}/v2/zones/{zone.id}/sync"},
         }
     )
@@ -270,6 +278,16 @@ def _nameserver(state: models.NameserverState) -> dict[str, Any]:
         "host": state.host,
         "port": state.port,
         "served_serial": state.served_serial,
+        "status": state.status,
+        "reason": state.reason,
+        "last_error": state.last_error,
+        "checked_at": web.timestamp(state.checked_at),
+    }
+
+
+def _target(state: models.TargetState) -> dict[str, Any]:
+    return {
+        "target": state.target,
         "status": state.status,
         "reason": state.reason,
         "last_error": state.last_error,

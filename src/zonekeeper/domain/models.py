@@ -97,13 +97,25 @@ class NameserverState:
 
 
 @dataclass(frozen=True, slots=True)
+class TargetState:
+    """Whether the zone was provisioned on one target of its pool (a BIND, a PowerDNS, …)."""
+
+    target: str
+    """The target as "type host:port"."""
+    status: str
+    """ACTIVE once provisioned; ERROR while the backend call fails."""
+    reason: str | None
+    last_error: str | None
+    checked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ZoneSync:
     """Where a zone's propagation stands: the zone's own state and each nameserver's."""
 
     zone: Zone
     nameservers: tuple[NameserverState, ...]
-    targets: tuple[Mapping[str, str], ...]
-    """The pool's targets as configured (type, host, port)."""
+    targets: tuple[TargetState, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain.models import Action, Status, Zone
+from zonekeeper.storage import target_states as target_state_rows
 from zonekeeper.storage import zones as zone_rows
 from zonekeeper.storage.tables import zone_changes, zones
 
@@ -54,7 +55,11 @@ async def _requeue(
             last_error=reason,
         )
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    # Whatever we knew of the zone's targets is in doubt: provision it anew everywhere.
+    await target_state_rows.forget(conn, zone_id)
+    return True
 
 
 async def zone_names_in_pool(conn: AsyncConnection, pool_id: str) -> dict[str, str]:

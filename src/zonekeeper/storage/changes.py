@@ -19,6 +19,7 @@ from zonekeeper.storage.tables import (
     nameserver_states,
     records,
     recordsets,
+    target_states,
     zone_changes,
     zones,
 )
@@ -161,6 +162,6 @@ async def purge_zone(conn: AsyncConnection, zone_id: str) -> None:
     if zone is None:
         return
     await zone_rows.set_serial_floor(conn, zone.name, zone.serial)
-    for table in (zone_changes, records, recordsets, nameserver_states):
+    for table in (zone_changes, records, recordsets, nameserver_states, target_states):
         await conn.execute(delete(table).where(table.c.zone_id == zone_id))
     await conn.execute(delete(zones).where(zones.c.id == zone_id))

@@ -188,3 +188,16 @@ service_statuses = Table(
     Column("updated_at", DateTime),
     UniqueConstraint("service_name", "hostname", name="uq_service_statuses_name_host"),
 )
+
+target_states = Table(
+    "target_states",
+    metadata,
+    Column("zone_id", UUID, ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True),
+    # The target as "type host:port" (its identity in the pool's configuration).
+    Column("target", String(255), primary_key=True),
+    # ACTIVE once the zone was provisioned there, ERROR while the backend call fails.
+    Column("status", String(16), nullable=False),
+    Column("reason", String(32)),
+    Column("last_error", Text),
+    Column("checked_at", DateTime, nullable=False),
+)

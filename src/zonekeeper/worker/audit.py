@@ -17,7 +17,7 @@ from typing import Any
 from zonekeeper import backends
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import audits, pools
-from zonekeeper.worker import plan, probe
+from zonekeeper.worker import plan, probe, targets
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ async def orphan_audit(
 async def _compare(
     report: OrphanReport, target: Mapping[str, Any], wanted: Mapping[str, str]
 ) -> None:
-    name = _describe(target)
+    name = targets.describe(target)
     try:
         held = await backends.load(str(target["type"]), target.get("options") or {}).list_zones()
     except (ValueError, backends.BackendError) as error:
@@ -134,7 +134,7 @@ async def _repair(
         raise UnsafeRepair(f"{orphan_count} orphan zones exceed the threshold of {threshold}")
     for pool in all_pools:
         for target in pool.targets:
-            orphans = report.orphans.get(_describe(target), set())
+            orphans = report.orphans.get(targets.describe(target), set())
             backend = backends.load(str(target["type"]), target.get("options") or {})
             for name in sorted(orphans):
                 await backend.delete_zone(backends.ZoneTarget("", name, ()))
@@ -143,19 +143,13 @@ async def _repair(
         wanted[pool.id][name]
         for pool in all_pools
         for target in pool.targets
-        for name in report.missing.get(_describe(target), set())
+        for name in report.missing.get(targets.describe(target), set())
     }
     async with env.db.transaction() as conn:
         for zone_id in missing_ids:
             report.requeued += await audits.requeue_any(conn, zone_id, "orphan audit", env.now())
     if missing_ids:
         env.db.wake_worker()
-
-
-def _describe(target: Mapping[str, Any]) -> str:
-    options = target.get("options") or {}
-    where = f" {options['host']}:{options.get('port', 53)}" if "host" in options else ""
-    return f"{target['type']}{where}"
 
 
 async def periodic(env: ServiceEnv, interval: float) -> None:

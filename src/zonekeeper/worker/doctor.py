@@ -19,7 +19,7 @@ from zonekeeper.service import context, zones
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import pools
 from zonekeeper.storage.pools import Pool
-from zonekeeper.worker import probe
+from zonekeeper.worker import probe, targets
 from zonekeeper.worker.plan import Reason
 
 TIMEOUT = 2.0
@@ -96,7 +96,7 @@ async def _target(
     zone: Zone, target: Mapping[str, Any], mini_dns: tuple[str, int]
 ) -> list[Finding]:
     kind = str(target["type"])
-    where = f"target {kind} {_describe(target)}".rstrip()
+    where = f"target {targets.describe(target)}"
     findings = _masters(target, mini_dns, where)
     if kind == "embedded":
         return [*findings, Finding(True, where, "the mini-DNS itself serves the zone")]
@@ -163,11 +163,6 @@ def _nameserver(
 
 def _axfr(name: str, host: str, port: int) -> dns.zone.Zone:
     return dns.zone.from_xfr(dns.query.xfr(host, name, port=port, timeout=TIMEOUT))
-
-
-def _describe(target: Mapping[str, Any]) -> str:
-    options = target.get("options") or {}
-    return f"{options['host']}:{options.get('port', 53)}" if "host" in options else ""
 
 
 def _pairs(pairs: Sequence[tuple[str, int]]) -> str:

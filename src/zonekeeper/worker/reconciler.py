@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from zonekeeper import backends
-from zonekeeper.domain.models import Action, NameserverState, Zone
+from zonekeeper.domain.models import Action, NameserverState, TargetState, Zone
 from zonekeeper.service.env import ServiceEnv
-from zonekeeper.storage import changes, claims, nameserver_states, pools
+from zonekeeper.storage import changes, claims, nameserver_states, pools, target_states
 from zonekeeper.storage import zones as zone_rows
-from zonekeeper.worker import plan, probe
+from zonekeeper.worker import plan, probe, targets
 from zonekeeper.worker.plan import Observation, Verdict
 
 log = logging.getLogger(__name__)
@@ -93,32 +93,38 @@ class Worker:
         deleting = zone.action == Action.DELETE
         async with self.env.db.read() as conn:
             pool = await pools.get_pool(conn, zone.pool_id)
+            known = {s.target: s for s in await target_states.for_zone(conn, zone.id)}
         if pool is None:
             raise RuntimeError(f"zone {zone.id} refers to a missing pool {zone.pool_id}")
-        target_error = await self._provision(zone, pool.targets, deleting)
+        provisioned = await asyncio.gather(
+            *(self._provision(zone, target, known, deleting) for target in pool.targets)
+        )
         nameservers = _addresses(pool.nameservers)
         if not deleting:
             await self._notify(zone.name, nameservers + _addresses(pool.also_notifies))
         verdict, observations = await self._poll(zone, nameservers, deleting)
-        await self._record(zone, verdict, observations, deleting, target_error)
+        await self._record(zone, verdict, observations, deleting, provisioned)
 
     async def _provision(
-        self, zone: Zone, targets: Sequence[Mapping[str, Any]], deleting: bool
-    ) -> str | None:
-        """Create (or delete) the zone on every target; returns the errors, if any."""
-        errors: list[str] = []
-        for target in targets:
-            backend = self._backend(target)
-            masters = tuple(backends.Master(h, p) for h, p in _addresses(target.get("masters", ())))
-            zone_target = backends.ZoneTarget(zone.id, zone.name, masters)
-            try:
-                if deleting:
-                    await backend.delete_zone(zone_target)
-                else:
-                    await backend.create_zone(zone_target)
-            except backends.BackendError as error:
-                errors.append(f"{target['type']}: {error}")
-        return "; ".join(errors) or None
+        self,
+        zone: Zone,
+        target: Mapping[str, Any],
+        known: Mapping[str, TargetState],
+        deleting: bool,
+    ) -> TargetState:
+        """Create (or delete) the zone on one target, unless it is known to be there already
+        (the serial audit forgets that when a server loses the zone)."""
+        name = targets.describe(target)
+        if not deleting and name in known and known[name].status == "ACTIVE":
+            return known[name]
+        masters = tuple(backends.Master(h, p) for h, p in _addresses(target.get("masters", ())))
+        zone_target = backends.ZoneTarget(zone.id, zone.name, masters)
+        backend = self._backend(target)
+        try:
+            await (backend.delete_zone if deleting else backend.create_zone)(zone_target)
+        except backends.BackendError as error:
+            return TargetState(name, "ERROR", error.reason, f"{name}: {error}", self.env.now())
+        return TargetState(name, "ACTIVE", None, None, self.env.now())
 
     def _backend(self, target: Mapping[str, Any]) -> backends.Backend:
         """One long-lived backend per distinct target, so its limit on concurrent control
@@ -153,10 +159,11 @@ class Worker:
         verdict: Verdict,
         observations: list[Observation],
         deleting: bool,
-        target_error: str | None,
+        provisioned: Sequence[TargetState],
     ) -> None:
         now = self.env.now()
         states = [_state(o, verdict, now) for o in observations]
+        target_error = "; ".join(t.last_error for t in provisioned if t.last_error) or None
         async with self.env.db.transaction() as conn:
             current = await zone_rows.lock(conn, zone.id)
             if current is None or (current.serial, current.action) != (zone.serial, zone.action):
@@ -171,6 +178,7 @@ class Worker:
                 if await changes.mark_propagated(conn, zone.id, zone.serial, now):
                     self.stats["propagated"] += 1
                 await nameserver_states.replace(conn, zone.id, states)
+                await target_states.replace(conn, zone.id, provisioned)
                 return
             self.stats["failed_attempts"] += 1
             attempt = zone.attempts + 1
@@ -180,6 +188,7 @@ class Worker:
                 conn, zone.id, reason, now + timedelta(seconds=delay), self.settings.max_attempts
             )
             await nameserver_states.replace(conn, zone.id, states)
+            await target_states.replace(conn, zone.id, provisioned)
 
 
 FIRST_RETRY = 0.5
