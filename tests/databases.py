@@ -6,6 +6,7 @@ A missing PostgreSQL fails the tests that need it, never skips them.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,3 +47,10 @@ async def _admin(statement: str) -> None:
             await conn.execute(text(statement))
     finally:
         await engine.dispose()
+
+
+def sqlite_copy(template: Path, directory: Path) -> str:
+    """The URL of a fresh copy of ``template`` in ``directory``."""
+    path = directory / "zonekeeper.sqlite"
+    shutil.copy(template, path)
+    return f"sqlite+aiosqlite:///{path}"

@@ -3,15 +3,13 @@ and on PostgreSQL at 127.0.0.1:5432 (a scratch database per session; missing fai
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from tests import databases
 from tests.service.conftest import Clock
 from zonekeeper.config import Settings
 from zonekeeper.service import pools
@@ -71,26 +69,6 @@ PDNS4_POOL: dict[str, Any] = {
     "catalog_zone": {"catalog_zone_fqdn": "cat.example.net.", "catalog_zone_refresh": 60},
 }
 """Designate's pdns4 sample shape, with a catalog zone (accepted, not stored)."""
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return databases.migrated_sqlite(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    with databases.scratch_postgres("zk_pools") as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return str(request.getfixturevalue("postgres_url"))
-    path = tmp_path / "zonekeeper.sqlite"
-    shutil.copy(request.getfixturevalue("sqlite_template"), path)
-    return f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture

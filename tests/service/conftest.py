@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests import databases
 from zonekeeper.config import Settings
 from zonekeeper.service import context, pools
 from zonekeeper.service.env import ServiceEnv, utcnow
@@ -33,26 +31,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.moment += timedelta(seconds=seconds)
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return databases.migrated_sqlite(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    with databases.scratch_postgres("zk_service") as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return str(request.getfixturevalue("postgres_url"))
-    path = tmp_path / "zonekeeper.sqlite"
-    shutil.copy(request.getfixturevalue("sqlite_template"), path)
-    return f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@ handlers, and the real RabbitMQ on 127.0.0.1:5672 (missing: the tests fail, neve
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,23 +18,6 @@ from zonekeeper.storage.database import Database
 from zonekeeper.storage.tables import metadata
 
 TENANT = context.build(project_id="tenant-a", user_id="alice", roles=frozenset({"member"}))
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return databases.migrated_sqlite(tmp_path_factory.mktemp("sink-template"))
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    with databases.scratch_postgres("zk_sink") as url:
-        yield url
-
-
-def sqlite_url(template: Path, directory: Path) -> str:
-    path = directory / "zonekeeper.sqlite"
-    shutil.copy(template, path)
-    return f"sqlite+aiosqlite:///{path}"
 
 
 async def open_env(url: str, settings: Settings) -> ServiceEnv:
@@ -58,7 +40,7 @@ def settings(tmp_path: Path) -> Settings:
 async def sqlite_env(
     sqlite_template: Path, tmp_path: Path, settings: Settings
 ) -> AsyncIterator[ServiceEnv]:
-    env = await open_env(sqlite_url(sqlite_template, tmp_path), settings)
+    env = await open_env(databases.sqlite_copy(sqlite_template, tmp_path), settings)
     try:
         yield env
     finally:

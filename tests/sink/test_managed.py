@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from tests.service import helpers
-from tests.sink.conftest import TENANT, open_env, sqlite_url
+from tests.sink.conftest import TENANT, open_env
 from zonekeeper.config import Settings
 from zonekeeper.domain import errors
 from zonekeeper.domain.models import ListQuery, Zone
@@ -20,13 +19,6 @@ SINK = context.internal("sink")
 FIP1 = ManagedBy("neutron_floatingip", "floatingip", "fip-1", "tenant-a", "port-1")
 FIP2 = ManagedBy("neutron_floatingip", "floatingip", "fip-2", "tenant-a", "port-2")
 VM = ManagedBy("nova_fixed", "instance", "vm-1", "tenant-a")
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return str(request.getfixturevalue("postgres_url"))
-    return sqlite_url(request.getfixturevalue("sqlite_template"), tmp_path)
 
 
 @pytest.fixture

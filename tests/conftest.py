@@ -1,0 +1,33 @@
+"""Fixtures every test package shares: the databases behind the tests.
+
+``database_url`` runs a test on SQLite (a copy of a migrated template) and on PostgreSQL (one
+scratch database per session; tests empty it themselves). Packages that need something else
+override these fixtures in their own conftest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import databases
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return databases.migrated_sqlite(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with databases.scratch_postgres("zk_test") as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return databases.sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
