@@ -16,6 +16,7 @@ import uvicorn
 from zonekeeper.api.app import create_app
 from zonekeeper.config import Settings, connect_address, parse_hostport
 from zonekeeper.dns.server import MiniDns
+from zonekeeper.integrations import neutron
 from zonekeeper.service import pools as pool_service
 from zonekeeper.service import statuses
 from zonekeeper.service.env import ServiceEnv
@@ -93,7 +94,10 @@ class App:
 def build(settings: Settings) -> App:
     """Wire every part from ``settings``; nothing is started or opened until ``serve``."""
     db = Database(settings.effective_database_url())
-    env = ServiceEnv(db=db, settings=settings)
+    floating_ips = None
+    if settings.network_api.endpoints:
+        floating_ips = neutron.NeutronClient(settings.network_api)
+    env = ServiceEnv(db=db, settings=settings, floating_ips=floating_ips)
     return App(settings=settings, env=env, mini_dns=MiniDns(db, settings.dns), worker=Worker(env))
 
 

@@ -6,12 +6,13 @@ Built once by the CLI and passed down; nothing else reads the environment.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -172,6 +173,54 @@ class SinkSettings(_Section):
     """A/AAAA records for each associated floating IP, from floatingip.* and port.delete.end."""
 
 
+REGION_PATTERN = re.compile(r"[A-Za-z0-9.\-_]{1,100}")
+"""A region name, as the floating-IP key ``<region>:<uuid>`` allows it."""
+
+
+def parse_endpoint(value: str) -> tuple[str, str]:
+    """Split ``REGION|URL`` into (region, URL without a trailing slash). Raises ValueError."""
+    region, bar, url = value.partition("|")
+    url = url.strip().rstrip("/")
+    if not bar or not REGION_PATTERN.fullmatch(region.strip()):
+        raise ValueError(f"expected REGION|URL with a region of [A-Za-z0-9.-_], got {value!r}")
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"expected an http(s) URL after the '|', got {value!r}")
+    return region.strip(), url
+
+
+class NetworkApiSettings(_Section):
+    """Designate's ``[network_api:neutron]``: the Neutron the floating-IP PTR API asks."""
+
+    endpoints: list[str] = Field(default_factory=list)
+    """Neutron of each region, as `REGION|URL` (`RegionOne|http://neutron.example:9696`).
+    Empty: /v2/reverse/floatingips answers 403 no_endpoint."""
+    endpoint_type: str = "publicURL"
+    """Catalog endpoint type. Accepted for Designate compatibility; Zonekeeper reads no
+    service catalog, so only `endpoints` are used."""
+    timeout: float = 30.0
+    """Seconds to wait for Neutron; past it the API answers 504 neutron_communication_failure."""
+    use_caller_token: bool = True
+    """Send Neutron the caller's own X-Auth-Token (Designate's behaviour). Requests without
+    one, or every request when false, send `admin_token` instead."""
+    admin_token: SecretStr | None = None
+    """Token of a Neutron admin, used when the caller's is not. None: no token is sent then."""
+    insecure: bool = False
+    """Do not verify the TLS certificate of https endpoints."""
+    ca_certificates_file: Path | None = None
+    """CA bundle to verify https endpoints with (default: the system's trust store)."""
+    managed_resource_email: str = "hostmaster@example.com"
+    """SOA contact of the reverse zones created on demand for floating-IP PTRs (Designate's
+    `[service:central] managed_resource_email`)."""
+
+    @field_validator("endpoints")
+    @classmethod
+    def _check_endpoints(cls, values: list[str]) -> list[str]:
+        regions = [parse_endpoint(value)[0] for value in values]
+        if len(set(regions)) != len(regions):
+            raise ValueError("each region may have one endpoint")
+        return values
+
+
 class Settings(BaseSettings):
     """Every option Zonekeeper reads. Sources, weakest first: defaults, file, env."""
 
@@ -193,6 +242,7 @@ class Settings(BaseSettings):
     quotas: QuotaSettings = Field(default_factory=QuotaSettings)
     zones: ZoneDefaults = Field(default_factory=ZoneDefaults)
     sink: SinkSettings = Field(default_factory=SinkSettings)
+    network_api: NetworkApiSettings = Field(default_factory=NetworkApiSettings)
 
     def effective_database_url(self) -> str:
         """The configured URL, or the embedded SQLite file under ``data_dir``."""

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from tests.service.conftest import Clock, admin, member, reader
 from tests.service.helpers import make_zone, served, zone_column
 from zonekeeper.domain import errors
-from zonekeeper.domain.models import Action, ListQuery, Status
+from zonekeeper.domain.models import MANAGED_PROJECT_ID, Action, ListQuery, Status
 from zonekeeper.service import recordsets, zones
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import changes as change_rows
@@ -224,3 +224,11 @@ async def test_concurrent_creates_of_one_name_yield_one_zone(env: ServiceEnv) ->
         admin(all_projects=True), env, ListQuery(filters={"name": "race.example."})
     )
     assert page.total_count == 1
+
+
+async def test_the_managed_project_has_no_zone_quota(env: ServiceEnv) -> None:
+    managed = admin(MANAGED_PROJECT_ID)
+    for i in range(env.settings.quotas.zones + 2):
+        await zones.create(managed, env, {"name": f"{i}.2.0.192.in-addr.arpa.", "email": "a@b.c"})
+    page = await zones.list(managed, env, ListQuery(limit=100))
+    assert page.total_count == env.settings.quotas.zones + 2

@@ -40,6 +40,7 @@ STATUS: Final[Mapping[str, int]] = {
     "unsupported_content_type": 415,
     "unknown": 500,
     "no_servers_configured": 500,
+    "communication_failure": 504,
 }
 """HTTP status per wire type. A type not listed takes the status of its nearest listed base
 class (``zone_not_found`` is a ``not_found``, so 404); an unknown lineage is a 500."""
@@ -171,4 +172,5 @@ _DESCRIPTIONS: Final[Mapping[int, str]] = {
     413: "Body too large, or quota exceeded",
     415: "Body is not JSON",
     500: "Unexpected failure",
+    504: "A service Zonekeeper calls (Neutron) failed or did not answer",
 }

@@ -118,6 +118,13 @@ class IllegalParent(Forbidden):
     type = "illegal_parent"
 
 
+class NoEndpoint(Forbidden):
+    """No endpoint is configured for a service we call (Neutron), or none for the region."""
+
+    type = "no_endpoint"
+    default_message = "No endpoint is configured for the network API"
+
+
 class NotFound(ZonekeeperError):
     type = "not_found"
     default_message = "resource not found"
@@ -171,3 +178,14 @@ class RequestTooLarge(ZonekeeperError):
 
 class NoServersConfigured(ZonekeeperError):
     type = "no_servers_configured"
+
+
+class CommunicationFailure(ZonekeeperError):
+    """A service we call (not the client) failed: unreachable, too slow, or a bad answer."""
+
+    type = "communication_failure"
+
+
+class NeutronCommunicationFailure(CommunicationFailure):
+    type = "neutron_communication_failure"
+    default_message = "Failed to communicate with Neutron"

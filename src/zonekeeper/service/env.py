@@ -1,10 +1,12 @@
-"""What every service call needs besides the caller: the database, settings and a clock."""
+"""What every service call needs besides the caller: the database, settings, a clock, and
+the clients of services we do not own (handed in by the composition root, ``app.build``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from zonekeeper.config import Settings
 from zonekeeper.storage.database import Database
@@ -15,8 +17,37 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+class FloatingIp(Protocol):
+    """A floating IP as Neutron reports it."""
+
+    @property
+    def region(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def project_id(self) -> str: ...
+
+
+class FloatingIpSource(Protocol):
+    """Neutron's floating IPs (implemented by ``integrations.neutron``). ``token`` is the
+    caller's X-Auth-Token (None: the request had none). Both raise NoEndpoint (unknown
+    region) and NeutronCommunicationFailure (Neutron unreachable, slow, or answering badly)."""
+
+    async def list(self, project_id: str, token: str | None) -> Sequence[FloatingIp]:
+        """Every floating IP of the project, in every region."""
+        ...
+
+    async def get(self, region: str, floatingip_id: str, token: str | None) -> FloatingIp | None:
+        """The floating IP, or None when Neutron does not know it (or hides it)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceEnv:
     db: Database
     settings: Settings
     now: Callable[[], datetime] = field(default=utcnow)
+    floating_ips: FloatingIpSource | None = None
+    """Neutron, when ``network_api.endpoints`` are configured."""

@@ -35,10 +35,13 @@ PORT = "port"
 
 @dataclass(frozen=True, slots=True)
 class Wanted:
-    """One address to publish, under the first usable of ``names`` (absolute names)."""
+    """One address to publish, under the first usable of ``names`` (absolute names).
+
+    With ``rtype`` (e.g. "PTR"), ``address`` is instead that record's data as text."""
 
     address: str
     names: tuple[str, ...]
+    rtype: str | None = None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -58,11 +61,14 @@ async def set_managed_records(
     managed_by: ManagedBy,
     wanted: Sequence[Wanted],
     ttl: int | None,
+    *,
+    description: str | None = None,
 ) -> list[Placed]:
     """Make the records of ``managed_by``'s resource in the zone exactly ``wanted``: one A or
     AAAA per address, under the first of its names not taken by someone else (a record the
     resource already has under one of its names keeps that name). Records of the resource
-    that are not wanted any more go; new recordsets get ``ttl``. Idempotent.
+    that are not wanted any more go; new recordsets get ``ttl`` and ``description``.
+    Idempotent.
 
     Raises Forbidden (the caller may not edit managed records), ZoneNotFound, BadRequest
     (zone being deleted), InvalidObject (bad address or name), InvalidRecordSetLocation,
@@ -75,6 +81,7 @@ async def set_managed_records(
         condition = managed_rows.of_resource(managed_by.resource_type, managed_by.resource_id)
         current = await managed_rows.owned(conn, condition, zone_id)
         plan = await _plan(conn, env, change.zone, wanted, current)
+        plan.description = description
         await managed_rows.retag(conn, _stale_tags(current, plan, managed_by), managed_by)
         changed = await _apply(conn, change, managed_by, ttl, plan)
         if changed:
@@ -154,6 +161,8 @@ class _Plan:
     occupants: dict[tuple[str, str], managed_rows.Occupant] = field(default_factory=dict)
     remove: list[managed_rows.OwnedRecord] = field(default_factory=list)
     add: list[Key] = field(default_factory=list)
+    description: str | None = None
+    """Description of the recordsets created."""
 
 
 async def _plan(
@@ -170,7 +179,7 @@ async def _plan(
     mine = {(r.name, r.type, r.data) for r in current}
     plan = _Plan(occupants={(o.name, o.type): o for o in board.occupants})
     for entry in wanted:
-        rtype, record = _canonical(entry.address)
+        rtype, record = _canonical(entry)
         name = _choose(env, board, zone, entry, rtype, record.data, mine)
         plan.desired.add((name, rtype, record.data))
         plan.records[(name, rtype, record.data)] = record
@@ -179,8 +188,12 @@ async def _plan(
     return plan
 
 
-def _canonical(address: str) -> tuple[str, rdata.CanonicalRecord]:
-    """(A or AAAA, the canonical record) of an IP address. Raises InvalidObject."""
+def _canonical(entry: Wanted) -> tuple[str, rdata.CanonicalRecord]:
+    """(type, the canonical record) of a wanted entry: A or AAAA for an IP address unless it
+    names its type. Raises InvalidObject."""
+    if entry.rtype is not None:
+        return entry.rtype, rdata.canonical_records(entry.rtype, dns.name.root, [entry.address])[0]
+    address = entry.address
     try:
         version = ipaddress.ip_address(address.strip()).version
     except ValueError:
@@ -324,7 +337,7 @@ async def _add(
     grown = set()
     for (name, rtype), datas in by_set.items():
         occupant = plan.occupants.get((name, rtype))
-        recordset = _recordset(change, name, rtype, ttl, occupant)
+        recordset = _recordset(change, name, rtype, ttl, occupant, plan.description)
         if occupant is None:
             await recordset_rows.insert_recordset(conn, recordset, [])
         else:
@@ -342,6 +355,7 @@ def _recordset(
     rtype: str,
     ttl: int | None,
     occupant: managed_rows.Occupant | None,
+    description: str | None = None,
 ) -> RecordSet:
     """The recordset the records go into: the managed one at the name, or a new one."""
     zone = change.zone
@@ -354,7 +368,7 @@ def _recordset(
         name=name,
         type=rtype,
         ttl=occupant.ttl if occupant else ttl,
-        description=None,
+        description=description,
         records=(),
         managed=True,
         status=status,

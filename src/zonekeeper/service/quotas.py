@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.config import Settings
 from zonekeeper.domain import errors
-from zonekeeper.domain.models import Zone
+from zonekeeper.domain.models import MANAGED_PROJECT_ID, Zone
 from zonekeeper.storage import recordsets as recordset_rows
 from zonekeeper.storage import zones as zone_rows
 from zonekeeper.storage.tables import quotas
@@ -37,7 +37,11 @@ def _used(limit: ColumnElement[int], count: Any) -> ColumnElement[int | None]:
 
 
 async def check_zones(conn: AsyncConnection, settings: Settings, project_id: str) -> None:
-    """Raises OverQuota when ``project_id`` may not own one zone more."""
+    """Raises OverQuota when ``project_id`` may not own one zone more. The managed-resource
+    project (reverse zones made for floating-IP PTRs) has no zone quota: its zones are made
+    on tenants' behalf, one per /24, and a quota there would refuse tenants' PTRs."""
+    if project_id == MANAGED_PROJECT_ID:
+        return
     limit = (await conn.execute(select(_limit(settings, project_id, "zones")))).scalar_one()
     if limit != UNLIMITED:
         enforce("zones", limit, await zone_rows.count_for_project(conn, project_id) + 1)
