@@ -91,3 +91,26 @@ async def test_worker_sleeps_only_until_the_next_retry(env: ServiceEnv) -> None:
     assert await worker._idle_time() == env.settings.worker.sweep_interval  # nothing waiting
     await zones.create(ADMIN, env, {"name": "soon.example.", "email": "a@soon.example"})
     assert await worker._idle_time() <= 0.01  # due now
+
+
+async def test_a_newer_change_supersedes_the_attempt_in_flight(env: ServiceEnv) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))  # never answers: the first attempt keeps polling
+        await pools.ensure_default_pool(env, [("127.0.0.1", sock.getsockname()[1])])
+        worker = Worker(env)
+        zone = await zones.create(ADMIN, env, {"name": "s.example.", "email": "a@s.example"})
+        assert await worker.run_once() == 1
+        first = worker._in_flight[zone.id]
+        await asyncio.sleep(0.3)  # claimed and polling by now
+        assert await worker.run_once() == 0 and not first.superseded.is_set()  # same serial
+
+        rs = await recordsets.create(
+            ADMIN, env, zone.id, {"name": "a.s.example.", "type": "A", "records": ["192.0.2.1"]}
+        )
+        assert await worker.run_once() == 0 and first.superseded.is_set()
+        # Its polls alone would take seconds; superseded, it gives up at its next wait.
+        await asyncio.wait_for(first.task, 1.0)
+        assert (await zones.get(ADMIN, env, zone.id)).attempts == 0  # nothing recorded
+        assert await worker.run_once() == 1
+        assert worker._in_flight[zone.id].zone.serial == rs.serial
+        worker._in_flight[zone.id].task.cancel()

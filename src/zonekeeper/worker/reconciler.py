@@ -7,9 +7,11 @@ to an SOA query. ``plan.judge`` decides; this module only performs the I/O aroun
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,7 +35,7 @@ class Worker:
     def __init__(self, env: ServiceEnv) -> None:
         self.env = env
         self.settings = env.settings.worker
-        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._in_flight: dict[str, _Attempt] = {}
         self._slots = asyncio.Semaphore(self.settings.concurrency)
         self._backends: dict[str, backends.Backend] = {}
         self.stats = {"reconciled": 0, "propagated": 0, "deleted": 0, "failed_attempts": 0}
@@ -45,7 +47,7 @@ class Worker:
                 await self.run_once()
                 await self.env.db.wait_for_wakeup(await self._idle_time())
         finally:
-            in_flight = list(self._in_flight.values())
+            in_flight = [attempt.task for attempt in self._in_flight.values()]
             for task in in_flight:
                 task.cancel()
             await asyncio.gather(*in_flight, return_exceptions=True)
@@ -56,9 +58,13 @@ class Worker:
             due = await changes.due_zones(conn, self.env.now(), self.settings.concurrency * 4)
         started = 0
         for zone in due:
-            if zone.id not in self._in_flight:
-                self._in_flight[zone.id] = asyncio.create_task(self._guarded(zone))
+            attempt = self._in_flight.get(zone.id)
+            if attempt is None:
+                task = asyncio.create_task(self._guarded(zone))
+                self._in_flight[zone.id] = _Attempt(zone, task, asyncio.Event())
                 started += 1
+            elif (zone.serial, zone.action) != (attempt.zone.serial, attempt.zone.action):
+                attempt.superseded.set()
         return started
 
     async def _idle_time(self) -> float:
@@ -102,8 +108,9 @@ class Worker:
         nameservers = _addresses(pool.nameservers)
         if not deleting:
             await self._notify(zone.name, nameservers + _addresses(pool.also_notifies))
-        verdict, observations = await self._poll(zone, nameservers, deleting)
-        await self._record(zone, verdict, observations, deleting, provisioned)
+        polled = await self._poll(zone, nameservers, deleting)
+        if polled is not None:
+            await self._record(zone, *polled, deleting, provisioned)
 
     async def _provision(
         self,
@@ -141,16 +148,21 @@ class Worker:
 
     async def _poll(
         self, zone: Zone, nameservers: list[tuple[str, int]], deleting: bool
-    ) -> tuple[Verdict, list[Observation]]:
-        """Query the serials until the verdict is done or this attempt's polls are spent."""
+    ) -> tuple[Verdict, list[Observation]] | None:
+        """Query the serials until the verdict is done or this attempt's polls are spent;
+        None when a newer change to the zone superseded the attempt meanwhile."""
         settings = self.settings
-        await asyncio.sleep(settings.poll_delay)
+        attempt = self._in_flight.get(zone.id)
+        superseded = attempt.superseded if attempt else asyncio.Event()
+        delay = settings.poll_delay
         for poll in range(1, POLLS_PER_ATTEMPT + 1):
+            if await _wait_for(superseded, delay):
+                return None
             observations = await probe.observe_all(zone.name, nameservers, settings.poll_timeout)
             verdict = plan.judge(zone.serial, deleting, observations, settings.threshold_percentage)
             if verdict.done or poll == POLLS_PER_ATTEMPT:
                 return verdict, observations
-            await asyncio.sleep(plan.backoff(poll, settings.poll_retry_interval, 1.0))
+            delay = plan.backoff(poll, settings.poll_retry_interval, 1.0)
         raise AssertionError("unreachable")
 
     async def _record(
@@ -191,11 +203,29 @@ class Worker:
             await target_states.replace(conn, zone.id, provisioned)
 
 
+@dataclass(slots=True)
+class _Attempt:
+    zone: Zone
+    """The zone as it was due: the serial and action this attempt works towards."""
+    task: asyncio.Task[None]
+    superseded: asyncio.Event
+    """Set once a newer change to the zone is due: the attempt stops waiting for a serial
+    that is already stale, so that the next one starts at once."""
+
+
 FIRST_RETRY = 0.5
 """Seconds before the second attempt; later attempts back off exponentially."""
 
 POLLS_PER_ATTEMPT = 8
 """SOA polls within one attempt (retry intervals double from ``poll_retry_interval``)."""
+
+
+async def _wait_for(event: asyncio.Event, seconds: float) -> bool:
+    """Sleep ``seconds`` unless ``event`` is set first; whether it was set."""
+    if not event.is_set() and seconds > 0:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), seconds)
+    return event.is_set()
 
 
 def _addresses(entries: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
