@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.backends.conftest import Primary
+from tests.backends.conftest import SERIAL, Primary
+from tests.backends.test_contract import serial_of, wait_until
 from tests.fixtures_servers import Pdns, free_port
 from zonekeeper import backends
 from zonekeeper.backends import pdns4
@@ -58,3 +59,19 @@ async def test_created_zones_use_ixfr(pdns: Pdns, primary: Primary) -> None:
     async with httpx.AsyncClient(headers={"X-API-Key": pdns.api_key}) as client:
         response = await client.get(url)
     assert response.json()["metadata"] == ["1"]
+
+
+async def test_refresh_fetches_a_new_serial_by_ixfr_without_a_notify(
+    pdns: Pdns, primary: Primary
+) -> None:
+    backend, zone = backends.load("pdns4", pdns.options()), primary.target()
+    await backend.create_zone(zone)
+    await wait_until(pdns.port, zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
+
+    serial = await primary.rows.change(primary.zone, add=[("new.contract.test.", "A", "192.0.2.7")])
+    await backend.refresh_zone(zone)  # no NOTIFY is sent: the refresh alone must fetch it
+
+    await wait_until(pdns.port, zone.name, "SOA", lambda a: serial_of(a) == serial)
+    new = await wait_until(pdns.port, "new.contract.test.", "A", lambda a: bool(a.answer))
+    assert [r.to_text() for r in new.answer[0]] == ["192.0.2.7"]
+    assert f"got 1 delta, zone committed with serial {serial}" in pdns.log_file.read_text()

@@ -37,5 +37,9 @@ class Backend(Protocol):
     async def delete_zone(self, zone: ZoneTarget) -> None:
         """Make the server forget ``zone``. Idempotent."""
 
+    async def refresh_zone(self, zone: ZoneTarget) -> None:
+        """Have the server fetch the zone's new serial now. The worker's NOTIFY asks for the
+        same; this is for servers that act on a NOTIFY only at their next timer tick."""
+
     async def list_zones(self) -> set[str]:
         """Names of the zones the server holds (for the orphan audit)."""

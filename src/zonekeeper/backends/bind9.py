@@ -105,6 +105,11 @@ class Bind9Backend:
         if result not in (None, _NOT_FOUND):
             raise Bind9Error(self._failure("delzone", zone.name, result))
 
+    async def refresh_zone(self, zone: ZoneTarget) -> None:
+        # BIND starts the transfer as soon as the NOTIFY arrives; an `rndc refresh` would
+        # only repeat it at the cost of a process.
+        return None
+
     async def list_zones(self) -> set[str]:
         """Absolute lower-case names of the secondary zones in our view, from the statistics
         channel. Raises ListingNotConfigured without ``statistics_url``, Bind9Error if the

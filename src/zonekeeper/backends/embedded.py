@@ -25,6 +25,9 @@ class EmbeddedBackend:
     async def delete_zone(self, zone: ZoneTarget) -> None:
         return None
 
+    async def refresh_zone(self, zone: ZoneTarget) -> None:
+        return None  # the mini-DNS serves each commit as soon as it is made
+
     async def list_zones(self) -> set[str]:
         # What the embedded server holds is exactly our database: there can be no orphans.
         return set()

@@ -107,7 +107,13 @@ class Worker:
         )
         nameservers = _addresses(pool.nameservers)
         if not deleting:
-            await self._notify(zone.name, nameservers + _addresses(pool.also_notifies))
+            # Targets provisioned just now are fetching the zone already; the others are
+            # asked for the new serial alongside the NOTIFY.
+            holding = [t for t in pool.targets if _is_active(known.get(targets.describe(t)))]
+            await asyncio.gather(
+                self._notify(zone.name, nameservers + _addresses(pool.also_notifies)),
+                *(self._refresh(zone, target) for target in holding),
+            )
         polled = await self._poll(zone, nameservers, deleting)
         if polled is not None:
             await self._record(zone, *polled, deleting, provisioned)
@@ -122,16 +128,25 @@ class Worker:
         """Create (or delete) the zone on one target, unless it is known to be there already
         (the serial audit forgets that when a server loses the zone)."""
         name = targets.describe(target)
-        if not deleting and name in known and known[name].status == "ACTIVE":
-            return known[name]
-        masters = tuple(backends.Master(h, p) for h, p in _addresses(target.get("masters", ())))
-        zone_target = backends.ZoneTarget(zone.id, zone.name, masters)
+        state = known.get(name)
+        if not deleting and state is not None and _is_active(state):
+            return state
         backend = self._backend(target)
         try:
-            await (backend.delete_zone if deleting else backend.create_zone)(zone_target)
+            await (backend.delete_zone if deleting else backend.create_zone)(
+                _zone_target(zone, target)
+            )
         except backends.BackendError as error:
             return TargetState(name, "ERROR", error.reason, f"{name}: {error}", self.env.now())
         return TargetState(name, "ACTIVE", None, None, self.env.now())
+
+    async def _refresh(self, zone: Zone, target: Mapping[str, Any]) -> None:
+        """Ask a target holding the zone to fetch the new serial. Only a shortcut: when it
+        fails, the NOTIFY and the polls still do the work, so the failure is just logged."""
+        try:
+            await self._backend(target).refresh_zone(_zone_target(zone, target))
+        except backends.BackendError as error:
+            log.info("refresh of %s on %s failed: %s", zone.name, targets.describe(target), error)
 
     def _backend(self, target: Mapping[str, Any]) -> backends.Backend:
         """One long-lived backend per distinct target, so its limit on concurrent control
@@ -226,6 +241,15 @@ async def _wait_for(event: asyncio.Event, seconds: float) -> bool:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), seconds)
     return event.is_set()
+
+
+def _is_active(state: TargetState | None) -> bool:
+    return state is not None and state.status == "ACTIVE"
+
+
+def _zone_target(zone: Zone, target: Mapping[str, Any]) -> backends.ZoneTarget:
+    masters = tuple(backends.Master(h, p) for h, p in _addresses(target.get("masters", ())))
+    return backends.ZoneTarget(zone.id, zone.name, masters)
 
 
 def _addresses(entries: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
