@@ -14,10 +14,11 @@ from tests.service.helpers import journal, make_zone, served, zone_column
 from zonekeeper.cli.pool import check_target
 from zonekeeper.domain import errors
 from zonekeeper.domain import pools as pool_specs
-from zonekeeper.domain.models import DEFAULT_POOL_ID, Action, Status
+from zonekeeper.domain.models import DEFAULT_POOL_ID, Action, Status, TargetState
 from zonekeeper.domain.pools import PoolSpec, Verb
 from zonekeeper.service import pools, zones
 from zonekeeper.service.env import ServiceEnv
+from zonekeeper.storage import changes, target_states
 from zonekeeper.storage import pools as pool_rows
 from zonekeeper.storage import zones as zone_rows
 
@@ -160,3 +161,28 @@ async def test_ensure_default_pool_refreshes_the_embedded_pool(env: ServiceEnv) 
         pool = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
     assert pool is not None and pools.is_embedded(pool)
     assert pool.nameservers == ({"host": "127.0.0.1", "port": 9999},)
+
+
+async def test_a_new_target_or_nameserver_pushes_every_zone_again(env: ServiceEnv) -> None:
+    await pools.apply(SYSTEM, env, specs(BIND9_POOL))
+    zone = await make_zone(member(), env)
+    async with env.db.transaction() as conn:
+        await changes.mark_propagated(conn, zone.id, zone.serial, env.now())
+        await target_states.replace(
+            conn, zone.id, [TargetState("bind9 192.0.2.2:53", "ACTIVE", None, None, env.now())]
+        )
+    second = {**BIND9_POOL["targets"][0], "options": {**BIND9_POOL["targets"][0]["options"]}}
+    second["options"]["host"] = "192.0.2.3"
+    entry = {**BIND9_POOL, "targets": [*BIND9_POOL["targets"], second]}
+
+    result = await pools.apply(SYSTEM, env, specs(entry))
+
+    assert result.repushed_zones == {DEFAULT_POOL_ID: 1} and result.rewritten_zones == {}
+    pushed = await zones.get(member(), env, zone.id)
+    assert (pushed.status, pushed.serial) == (Status.PENDING, zone.serial)
+    assert "changed its targets or nameservers" in (pushed.last_error or "")
+    assert await zone_column(env, zone.id, "next_attempt_at") is not None
+    async with env.db.read() as conn:
+        assert await target_states.for_zone(conn, zone.id) == []  # provisioned anew everywhere
+    unchanged = await pools.apply(SYSTEM, env, specs({**entry, "description": "other words"}))
+    assert unchanged.repushed_zones == {}

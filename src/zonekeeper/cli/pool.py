@@ -152,7 +152,13 @@ def _print_changes(console: Console, result: pool_service.PoolChanges) -> None:
     if result.dry_run:
         console.print("[bold]dry run[/bold]: nothing written")
     for change in result.changes:
-        _print_change(console, change, result.rewritten_zones.get(change.pool.id or "", 0))
+        pool_id = change.pool.id or ""
+        _print_change(
+            console,
+            change,
+            result.rewritten_zones.get(pool_id, 0),
+            result.repushed_zones.get(pool_id, 0),
+        )
         if change.pool.catalog_zone is not None:
             note = "catalog_zone accepted and checked, not stored (no column for it yet)"
             console.print(f"    note: {note}", markup=False)
@@ -160,7 +166,9 @@ def _print_changes(console: Console, result: pool_service.PoolChanges) -> None:
         console.print("no changes")
 
 
-def _print_change(console: Console, change: pool_specs.PoolChange, zones: int) -> None:
+def _print_change(
+    console: Console, change: pool_specs.PoolChange, rewritten: int, repushed: int
+) -> None:
     pool = change.pool
     if change.verb is Verb.UNCHANGED:
         console.print(f"= pool {pool.name!r} ({pool.id}): no changes", markup=False)
@@ -169,8 +177,10 @@ def _print_change(console: Console, change: pool_specs.PoolChange, zones: int) -
     for field in change.fields:
         old, new = _compact(field.old), _compact(field.new)
         console.print(f"    {field.field}: {old} -> {new}", markup=False, soft_wrap=True)
-    if zones:
-        console.print(f"    zones given the new apex NS and SOA MNAME: {zones}", markup=False)
+    if rewritten:
+        console.print(f"    zones given the new apex NS and SOA MNAME: {rewritten}", markup=False)
+    if repushed:
+        console.print(f"    zones pushed again to its targets and nameservers: {repushed}")
 
 
 def _compact(value: Any) -> str:

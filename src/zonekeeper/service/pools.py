@@ -3,7 +3,11 @@
 
 A change to a pool's ``ns_records`` rewrites the apex NS recordset and the SOA MNAME of every
 zone in the pool, each as one ordinary zone change (new serial, journal entry, PENDING), in
-the same transaction as the pool rows; the worker then pushes the zones again.
+the same transaction as the pool rows; the worker then pushes the zones again. A change to its
+targets or nameservers hands every zone of the pool back to the worker (PENDING, serial kept):
+it provisions the zones on every target again (creating is idempotent, so only new targets see
+a difference) and proves each nameserver, new ones included, serves them. A target removed from
+a pool keeps its zones, as in Designate: nothing tells us the server should lose them.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from zonekeeper.domain.pools import PoolChange, PoolSpec, Verb
 from zonekeeper.service import changes
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
+from zonekeeper.storage import audits
 from zonekeeper.storage import pools as pool_rows
 from zonekeeper.storage import recordsets as recordset_rows
 
@@ -150,6 +155,8 @@ class PoolChanges:
     changes: tuple[PoolChange, ...]
     rewritten_zones: Mapping[str, int]
     """Pool id -> how many zones get a new apex NS and SOA MNAME."""
+    repushed_zones: Mapping[str, int]
+    """Pool id -> how many zones are pushed again to changed targets or nameservers."""
     dry_run: bool
 
     @property
@@ -181,7 +188,7 @@ async def apply(
     async with env.db.transaction() as conn:
         result = await _plan(conn, desired, delete, dry_run=False)
         await _write(conn, ctx, result, env.now())
-    if any(result.rewritten_zones.values()):
+    if any(result.rewritten_zones.values()) or any(result.repushed_zones.values()):
         env.db.wake_worker()
     return result
 
@@ -193,13 +200,24 @@ async def _plan(
     taken = {pool.id for pool in current if pool.id is not None}
     planned = pool_specs.plan(current, desired, delete, lambda spec: _new_id(spec, taken))
     rewritten: dict[str, int] = {}
+    repushed: dict[str, int] = {}
     for change in planned:
         assert change.pool.id is not None
         if change.verb is Verb.DELETE:
             await _check_deletable(conn, change.pool)
-        elif change.verb is Verb.UPDATE and change.ns_records_changed:
-            rewritten[change.pool.id] = len(await pool_rows.live_zone_ids(conn, change.pool.id))
-    return PoolChanges(planned, rewritten, dry_run)
+            continue
+        if change.verb is not Verb.UPDATE:
+            continue
+        live = len(await pool_rows.live_zone_ids(conn, change.pool.id))
+        if change.ns_records_changed:
+            rewritten[change.pool.id] = live
+        if _PUSHED_TO & {field.field for field in change.fields}:
+            repushed[change.pool.id] = live
+    return PoolChanges(planned, rewritten, repushed, dry_run)
+
+
+_PUSHED_TO = frozenset({"targets", "nameservers"})
+"""Pool fields that say where zones go: a change to one re-pushes every zone of the pool."""
 
 
 def _new_id(spec: PoolSpec, taken: set[str]) -> str:
@@ -237,6 +255,10 @@ async def _write(
             hostnames = [record.hostname for record in pool.ns_records]
             for zone_id in await pool_rows.live_zone_ids(conn, pool.id):
                 await rewrite_apex(conn, ctx, zone_id, hostnames, now)
+        if pool.id in result.repushed_zones:
+            reason = f"pool {pool.name!r} changed its targets or nameservers: pushing again"
+            for zone_id in await pool_rows.live_zone_ids(conn, pool.id):
+                await audits.requeue_any(conn, zone_id, reason, now)
 
 
 async def rewrite_apex(
