@@ -1,5 +1,7 @@
-"""The one composition root: ``build(settings)`` wires storage, services, API, mini-DNS and
-worker; ``App.serve`` runs every role in one asyncio process until a signal stops it."""
+"""The one composition root: ``build(settings, roles)`` wires storage, services and the roles
+asked for (API, worker with the periodic tasks, mini-DNS, sink); ``App.serve`` runs them in one
+asyncio process until a signal stops it. ``zonekeeper serve`` runs them all; ``zonekeeper api``,
+``worker``, ``mdns`` and ``sink`` one each, as many copies as wanted on a shared database."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import signal
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import uvicorn
 
@@ -29,18 +32,35 @@ from zonekeeper.worker.reconciler import Worker
 log = logging.getLogger("zonekeeper")
 
 
+class Role(StrEnum):
+    API = "api"
+    WORKER = "worker"
+    """The reconciler and the periodic tasks (audits, journal trimming)."""
+    MDNS = "mdns"
+    SINK = "sink"
+
+
+def serve_roles(settings: Settings) -> frozenset[Role]:
+    """What ``zonekeeper serve`` runs: everything, the sink only when a broker is configured."""
+    roles = {Role.API, Role.WORKER, Role.MDNS}
+    if settings.sink.broker_url:
+        roles.add(Role.SINK)
+    return frozenset(roles)
+
+
 @dataclass
 class App:
     settings: Settings
     env: ServiceEnv
-    mini_dns: MiniDns
-    worker: Worker
+    roles: frozenset[Role]
+    mini_dns: MiniDns | None = None
+    worker: Worker | None = None
     sink: Consumer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _api: uvicorn.Server | None = None
 
     async def serve(self) -> None:
-        """Run API, mini-DNS, worker and periodic tasks until SIGINT/SIGTERM, then stop cleanly."""
+        """Run the roles until SIGINT/SIGTERM, then stop cleanly."""
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -58,70 +78,81 @@ class App:
             # The embedded default migrates itself; shared databases use `zonekeeper db upgrade`.
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
             await migrate.upgrade(db.url)
-        dns_host, dns_port = await self.mini_dns.start()
-        log.info("mini-DNS listening on %s:%d (udp+tcp)", dns_host, dns_port)
-        await pool_service.ensure_default_pool(self.env, [(connect_address(dns_host), dns_port)])
-        self._api, api_task = await _start_api(self.env, self.settings)
-        self._tasks += [
-            api_task,
-            asyncio.create_task(self.worker.run()),
-            asyncio.create_task(statuses.heartbeat_forever(self.env, self._stats)),
-            asyncio.create_task(audit.periodic(self.env, self.settings.worker.audit_interval)),
-        ]
-        if self.settings.sink.broker_url:
-            self.sink = Consumer(self.env, self.settings.sink)
+        if self.mini_dns is not None:
+            dns_host, dns_port = await self.mini_dns.start()
+            log.info("mini-DNS listening on %s:%d (udp+tcp)", dns_host, dns_port)
+            # While the default pool is the embedded one, this mini-DNS is its nameserver (with
+            # several `mdns` processes, the last one started; they all serve the same data).
+            address = (connect_address(dns_host), dns_port)
+            await pool_service.ensure_default_pool(self.env, [address])
+        if Role.API in self.roles:
+            # First in _tasks: _stop lets it finish the requests in flight.
+            self._api, api_task = await _start_api(self.env, self.settings)
+            self._tasks.append(api_task)
+        if self.worker is not None:
+            await self.env.db.listen_for_wakeups()
+            interval = self.settings.worker.audit_interval
+            self._tasks += [
+                asyncio.create_task(self.worker.run()),
+                asyncio.create_task(audit.periodic(self.env, interval)),
+            ]
+            sweep = self.settings.worker.sweep_interval
+            wakeups = (
+                "every commit (LISTEN/NOTIFY)"
+                if self.env.db.dialect == "postgresql"
+                else f"commits of this process, and a sweep every {sweep} s"
+            )
+            log.info("worker running, woken by %s", wakeups)
+        if self.sink is not None:
             self._tasks.append(asyncio.create_task(self.sink.run()))
+        self._tasks.append(asyncio.create_task(statuses.heartbeat_forever(self.env, self._stats)))
 
     def _stats(self) -> dict[str, dict[str, int]]:
-        stats = {"mdns": dict(self.mini_dns.stats), "worker": dict(self.worker.stats)}
+        """Each role's counters, for its heartbeat."""
+        stats: dict[str, dict[str, int]] = {}
+        if Role.API in self.roles:
+            stats["api"] = {}
+        if self.mini_dns is not None:
+            stats["mdns"] = dict(self.mini_dns.stats)
+        if self.worker is not None:
+            stats["worker"] = dict(self.worker.stats)
         if self.sink is not None:
             stats["sink"] = dict(self.sink.stats)
         return stats
 
     async def _stop(self) -> None:
         """Stop accepting requests (letting in-flight ones finish), then everything else."""
+        first = 0
         if self._api is not None:
             self._api.should_exit = True
-        for task in self._tasks[1:]:
+            first = 1
+        for task in self._tasks[first:]:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.mini_dns.stop()
+        if self.mini_dns is not None:
+            await self.mini_dns.stop()
         await self.env.db.close()
 
 
-def build(settings: Settings) -> App:
-    """Wire every part from ``settings``; nothing is started or opened until ``serve``."""
+def build(settings: Settings, roles: frozenset[Role] | None = None) -> App:
+    """Wire ``roles`` (default: those of ``serve``) from ``settings``; nothing is started or
+    opened until ``serve``."""
+    roles = serve_roles(settings) if roles is None else roles
     db = Database(settings.effective_database_url())
     floating_ips = None
     if settings.network_api.endpoints:
         floating_ips = neutron.NeutronClient(settings.network_api)
     env = ServiceEnv(db=db, settings=settings, floating_ips=floating_ips)
-    return App(settings=settings, env=env, mini_dns=MiniDns(db, settings.dns), worker=Worker(env))
-
-
-async def run_sink(settings: Settings) -> None:
-    """`zonekeeper sink`: only the sink (and its heartbeat) until SIGINT/SIGTERM."""
-    env = ServiceEnv(db=Database(settings.effective_database_url()), settings=settings)
-    if env.db.is_sqlite:  # as `serve`: the embedded database migrates itself
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await migrate.upgrade(env.db.url)
-    sink = Consumer(env, settings.sink)
-    tasks = [
-        asyncio.create_task(sink.run()),
-        asyncio.create_task(statuses.heartbeat_forever(env, lambda: {"sink": dict(sink.stats)})),
-    ]
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await env.db.close()
+    return App(
+        settings=settings,
+        env=env,
+        roles=roles,
+        mini_dns=MiniDns(db, settings.dns) if Role.MDNS in roles else None,
+        worker=Worker(env) if Role.WORKER in roles else None,
+        sink=Consumer(env, settings.sink) if Role.SINK in roles else None,
+    )
 
 
 async def _start_api(

@@ -1,4 +1,5 @@
-"""Run `zonekeeper serve` as a real subprocess on free ports, for end-to-end tests."""
+"""Run `zonekeeper serve` (or one role: `api`, `worker`, `mdns`) as a real subprocess on free
+ports, for end-to-end tests."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from pathlib import Path
 ZONEKEEPER = str(Path(sys.executable).with_name("zonekeeper"))
 _API = re.compile(r"API listening on http://(\S+):(\d+)")
 _DNS = re.compile(r"mini-DNS listening on (\S+):(\d+)")
+_WORKER = re.compile(r"worker running")
+_READY = {"serve": (_API, _DNS, _WORKER), "api": (_API,), "worker": (_WORKER,), "mdns": (_DNS,)}
 
 
 class Serve:
-    """One `zonekeeper serve` process; its log is collected in ``lines``."""
+    """One `zonekeeper serve` (or ``command``) process; its log is collected in ``lines``.
+    ``api_port`` and ``dns_port`` are 0 for a role without that listener."""
 
     def __init__(
         self,
@@ -25,8 +29,14 @@ class Serve:
         *extra_args: str,
         database_url: str | None = None,
         env: dict[str, str] | None = None,
+        command: str = "serve",
     ) -> None:
-        args = [ZONEKEEPER, "serve", "--api-listen", "127.0.0.1:0", "--dns-listen", "127.0.0.1:0"]
+        self.command = command
+        args = [ZONEKEEPER, command]
+        if command in ("serve", "api"):
+            args += ["--api-listen", "127.0.0.1:0"]
+        if command in ("serve", "mdns"):
+            args += ["--dns-listen", "127.0.0.1:0"]
         self.data_dir = data_dir
         args += ["--data-dir", str(data_dir), *extra_args]
         if database_url:
@@ -60,14 +70,14 @@ class Serve:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             text = "\n".join(self.lines)
-            api, dns = _API.search(text), _DNS.search(text)
-            if api and dns:
-                return int(api.group(2)), int(dns.group(2))
+            if all(pattern.search(text) for pattern in _READY[self.command]):
+                api, dns = _API.search(text), _DNS.search(text)
+                return int(api.group(2)) if api else 0, int(dns.group(2)) if dns else 0
             if self.process.poll() is not None:
                 break
             time.sleep(0.02)
         self.kill()
-        raise RuntimeError("zonekeeper serve did not start:\n" + "\n".join(self.lines))
+        raise RuntimeError(f"zonekeeper {self.command} did not start:\n" + "\n".join(self.lines))
 
     def terminate(self, timeout: float = 15.0) -> int:
         """SIGTERM and wait; returns the exit code."""

@@ -36,25 +36,67 @@ def _logging(level: str) -> None:
 @app.command()
 def serve(
     config_file: options.ConfigOption = None,
-    api_listen: Annotated[
-        str | None,
-        typer.Option(help="HOST:PORT of the HTTP API (default 127.0.0.1:9001; port 0 = any)."),
-    ] = None,
-    dns_listen: Annotated[
-        str | None,
-        typer.Option(help="HOST:PORT of the mini-DNS, UDP+TCP (default 127.0.0.1:5354)."),
-    ] = None,
+    api_listen: options.ApiListenOption = None,
+    dns_listen: options.DnsListenOption = None,
     database_url: options.DatabaseOption = None,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="Directory of the embedded SQLite database.")
-    ] = None,
+    data_dir: options.DataDirOption = None,
 ) -> None:
-    """Run every role in one process: API, worker, mini-DNS and periodic tasks.
+    """Run every role in one process: API, worker, mini-DNS and periodic tasks (and the sink
+    when sink.broker_url is set).
 
     On the embedded SQLite default the schema is migrated at start. Stops cleanly on Ctrl-C or
     SIGTERM.
     """
-    from zonekeeper.app import build  # imported here so `--help` stays fast
+    _run_roles(None, config_file, api_listen, dns_listen, database_url, data_dir)
+
+
+@app.command()
+def api(
+    config_file: options.ConfigOption = None,
+    api_listen: options.ApiListenOption = None,
+    database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
+) -> None:
+    """Run only the HTTP API. Run any number of copies on a shared PostgreSQL or MariaDB
+    database (`zonekeeper db upgrade` first), beside `worker` and `mdns` processes."""
+    _run_roles("api", config_file, api_listen, None, database_url, data_dir)
+
+
+@app.command()
+def worker(
+    config_file: options.ConfigOption = None,
+    database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
+) -> None:
+    """Run only the worker and the periodic tasks (audits, journal trimming). On PostgreSQL
+    it wakes on every commit of any process (LISTEN/NOTIFY); elsewhere within
+    worker.sweep_interval. Copies share the zones through leases."""
+    _run_roles("worker", config_file, None, None, database_url, data_dir)
+
+
+@app.command()
+def mdns(
+    config_file: options.ConfigOption = None,
+    dns_listen: options.DnsListenOption = None,
+    database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
+) -> None:
+    """Run only the mini-DNS, answering from the shared database. While the default pool is
+    the embedded one, it registers itself there as the nameserver."""
+    _run_roles("mdns", config_file, None, dns_listen, database_url, data_dir)
+
+
+def _run_roles(
+    role: str | None,
+    config_file: Path | None,
+    api_listen: str | None,
+    dns_listen: str | None,
+    database_url: str | None,
+    data_dir: Path | None,
+    **more: object,
+) -> None:
+    """Run one role (None: every role of `serve`) until Ctrl-C or SIGTERM."""
+    from zonekeeper.app import Role, build  # imported here so `--help` stays fast
 
     settings = options.settings(
         config_file,
@@ -62,9 +104,13 @@ def serve(
         dns__listen=dns_listen,
         database_url=database_url,
         data_dir=data_dir,
+        **more,
     )
+    if role == Role.SINK and not settings.sink.broker_url:
+        raise typer.BadParameter("no broker: set sink.broker_url or --broker-url")
     _logging(settings.log_level)
-    asyncio.run(build(settings).serve())
+    roles = None if role is None else frozenset({Role(role)})
+    asyncio.run(build(settings, roles).serve())
 
 
 @db_app.command("upgrade")
@@ -181,13 +227,7 @@ def sink(
     ] = None,
 ) -> None:
     """Run only the sink: Nova and Neutron notifications from RabbitMQ into managed records."""
-    from zonekeeper.app import run_sink  # imported here so `--help` stays fast
-
-    settings = options.settings(config_file, database_url=database_url, sink__broker_url=broker_url)
-    if not settings.sink.broker_url:
-        raise typer.BadParameter("no broker: set sink.broker_url or --broker-url")
-    _logging(settings.log_level)
-    asyncio.run(run_sink(settings))
+    _run_roles("sink", config_file, None, None, database_url, None, sink__broker_url=broker_url)
 
 
 @app.command()

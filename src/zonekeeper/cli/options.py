@@ -26,6 +26,17 @@ DatabaseOption = Annotated[
         "Default: SQLite in the data directory.",
     ),
 ]
+ApiListenOption = Annotated[
+    str | None,
+    typer.Option(help="HOST:PORT of the HTTP API (default 127.0.0.1:9001; port 0 = any)."),
+]
+DnsListenOption = Annotated[
+    str | None,
+    typer.Option(help="HOST:PORT of the mini-DNS, UDP+TCP (default 127.0.0.1:5354)."),
+]
+DataDirOption = Annotated[
+    Path | None, typer.Option(help="Directory of the embedded SQLite database.")
+]
 
 
 def settings(config_file: Path | None, **overrides: object) -> config.Settings:

@@ -30,7 +30,7 @@ async def heartbeat_forever(
     """Heartbeat until cancelled; a failed write is logged and retried next round."""
     while True:
         try:
-            await heartbeat(env, {"api": {}, **stats()})
+            await heartbeat(env, stats())
         except Exception:
             log.exception("heartbeat failed")
         await asyncio.sleep(HEARTBEAT_INTERVAL)

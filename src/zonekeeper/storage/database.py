@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from zonekeeper.storage import sqlite_inline
+from zonekeeper.storage.wakeups import Wakeups
 
 
 class Database:
@@ -36,6 +37,9 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self._wakeup = asyncio.Event()
+        # Other processes' workers hear of our commits, and ours of theirs, only on PostgreSQL;
+        # elsewhere the periodic sweep is what reaches across processes.
+        self._wakeups = Wakeups(url, self._wakeup.set) if self.dialect == "postgresql" else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -57,9 +61,18 @@ class Database:
         async with self.engine.connect() as conn:
             yield conn
 
-    def wake_worker(self) -> None:
-        """Tell the worker in this process that a committed change waits for it."""
+    def wake_worker(self, *, everywhere: bool = True) -> None:
+        """Tell the worker that a committed change waits for it: the one in this process and,
+        on PostgreSQL unless ``everywhere`` is False, those of every other process."""
         self._wakeup.set()
+        if everywhere and self._wakeups is not None:
+            self._wakeups.notify()
+
+    async def listen_for_wakeups(self) -> None:
+        """Have :meth:`wait_for_wakeup` return on commits of other processes too (PostgreSQL;
+        elsewhere nothing to do). Call it in worker processes before the first wait."""
+        if self._wakeups is not None:
+            await self._wakeups.listen()
 
     async def wait_for_wakeup(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for :meth:`wake_worker`; True if woken."""
@@ -75,6 +88,8 @@ class Database:
         return True
 
     async def close(self) -> None:
+        if self._wakeups is not None:
+            await self._wakeups.close()
         await self.engine.dispose()
 
 

@@ -41,7 +41,8 @@ class Worker:
         self.stats = {"reconciled": 0, "propagated": 0, "deleted": 0, "failed_attempts": 0}
 
     async def run(self) -> None:
-        """Reconcile forever; cancel the task to stop (in-flight zones are left to their lease)."""
+        """Reconcile forever; cancel the task to stop (in-flight zones are left to their lease).
+        Other processes' commits wake it once ``Database.listen_for_wakeups`` was called."""
         try:
             while True:
                 await self.run_once()
@@ -86,7 +87,7 @@ class Worker:
         finally:
             self._in_flight.pop(zone.id, None)
             # The zone may have changed while we worked on it: look again at once.
-            self.env.db.wake_worker()
+            self.env.db.wake_worker(everywhere=False)
 
     async def _claim(self, zone: Zone) -> bool:
         now = self.env.now()
