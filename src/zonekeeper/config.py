@@ -126,7 +126,12 @@ class ZoneDefaults(_Section):
 
 class SinkHandlerSettings(_Section):
     zone_id: str = ""
-    """Id of the zone the handler writes its records into. Empty: the handler is off."""
+    """Id of the zone the handler writes its records into."""
+    zone_name: str = ""
+    """Per-project zone: a template of a zone name (%(project)s, %(project_id)s), e.g.
+    ``%(project)s.cloud.example.``. The records of an event go into the zone of that name when
+    it is owned by the event's project, else into ``zone_id`` (none: the event is refused).
+    The handler is off when both ``zone_id`` and ``zone_name`` are empty."""
     format: str
     """Name template (Designate's fields: %(hostname)s, %(instance_name)s, %(octet0)s to
     %(octet3)s, %(ip_address)s with dashes, %(zone)s, %(project)s, %(project_id)s)."""

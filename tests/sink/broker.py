@@ -51,12 +51,25 @@ class Publisher:
     async def publish(self, service: str, event_type: str, payload: dict[str, Any]) -> None:
         """Publish at priority info (blocking kombu, so in a thread)."""
         notifier = self.notifiers[service]
-        context = {"project_name": "demo", "user_id": "u-1"}
+        context = _nova_context(project_name="demo", user_id="u-1")
         await asyncio.to_thread(notifier.info, context, event_type, payload)
 
     def close(self) -> None:
         for notifier in self.notifiers.values():
             notifier.transport.cleanup()
+
+
+def _nova_context(**fields: str) -> Any:
+    """A request context as Nova's and Neutron's: oslo.context's, whose dict also carries the
+    names (``project_name``). The Notifier drops a plain dict context."""
+    from oslo_context.context import RequestContext  # type: ignore[import-untyped]
+
+    class ServiceContext(RequestContext):  # type: ignore[misc]
+        def to_dict(self) -> dict[str, Any]:
+            names = {"project_name": self.project_name, "user_name": self.user_name}
+            return {**super().to_dict(), **names}
+
+    return ServiceContext(**fields)
 
 
 def _notifier(exchange: str, topic: str, publisher_id: str) -> Any:

@@ -1,15 +1,19 @@
 """Sink tests: a scratch database (SQLite in tmp_path, or PostgreSQL) with a zone for the
-handlers, and the real RabbitMQ on 127.0.0.1:5672 (missing: the tests fail, never skip)."""
+handlers, and the real RabbitMQ on 127.0.0.1:5672 (missing: the tests fail, never skip) with
+scratch exchanges and queue per test (``names``) and oslo.messaging's Notifier (``publisher``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from tests import databases
+from tests.sink import broker
+from tests.sink.broker import Names, Publisher
 from zonekeeper.config import Settings
 from zonekeeper.domain.models import Zone
 from zonekeeper.service import context, pools, zones
@@ -29,6 +33,20 @@ async def open_env(url: str, settings: Settings) -> ServiceEnv:
     env = ServiceEnv(db=db, settings=settings)
     await pools.ensure_default_pool(env, [("127.0.0.1", 5354)])
     return env
+
+
+@pytest.fixture
+def names() -> Iterator[Names]:
+    names = Names()
+    yield names
+    asyncio.run(broker.delete_everything(names))
+
+
+@pytest.fixture
+def publisher(names: Names) -> Iterator[Publisher]:
+    publisher = Publisher(names)
+    yield publisher
+    publisher.close()
 
 
 @pytest.fixture

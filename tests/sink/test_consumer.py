@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aio_pika
 import pytest
@@ -52,20 +52,6 @@ INSTANCE = {
         {"address": "2001:db8::10", "version": 6, "label": "private", "type": "fixed"},
     ],
 }
-
-
-@pytest.fixture
-def names() -> Iterator[Names]:
-    names = Names()
-    yield names
-    asyncio.run(broker.delete_everything(names))
-
-
-@pytest.fixture
-def publisher(names: Names) -> Iterator[Publisher]:
-    publisher = Publisher(names)
-    yield publisher
-    publisher.close()
 
 
 @pytest.fixture

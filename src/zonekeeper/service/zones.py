@@ -214,6 +214,17 @@ async def get(ctx: RequestContext, env: ServiceEnv, zone_id: str) -> Zone:
         return await policy.zone_for_read(conn, ctx, zone_id)
 
 
+async def by_name(ctx: RequestContext, env: ServiceEnv, name: str) -> Zone:
+    """The zone named ``name`` (absolute), unless it is being deleted; raises Forbidden,
+    InvalidObject/InvalidZoneName (not a zone name) or ZoneNotFound (also for another
+    project's zone)."""
+    policy.require_read(ctx)
+    stored = names.to_text(names.parse_zone_name(name))
+    async with env.db.read() as conn:
+        found = [z for z in await zone_rows.by_names(conn, [stored]) if z.action != Action.DELETE]
+    return policy.visible(ctx, found[0] if found else None)
+
+
 async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> Page[Zone]:
     """One page of the caller's zones (every project's with ``all_projects``), with
     ``total_count``. Raises Forbidden, BadRequest (filters), InvalidSortKey, InvalidSortDir,

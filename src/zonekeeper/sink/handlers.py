@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from zonekeeper.config import SinkHandlerSettings, SinkSettings
-from zonekeeper.domain.models import MANAGED_PROJECT_ID
+from zonekeeper.domain import errors
+from zonekeeper.domain.models import MANAGED_PROJECT_ID, Zone
 from zonekeeper.service import context, managed, zones
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
@@ -37,9 +38,9 @@ def build(env: ServiceEnv, settings: SinkSettings) -> dict[str, Handler]:
     """The enabled handlers (those with a zone), by event type. Raises ValueError for a
     bad name template."""
     enabled: list[Handler] = []
-    if settings.nova_fixed.zone_id:
+    if settings.nova_fixed.zone_id or settings.nova_fixed.zone_name:
         enabled.append(NovaFixed(env, settings.nova_fixed))
-    if settings.neutron_floatingip.zone_id:
+    if settings.neutron_floatingip.zone_id or settings.neutron_floatingip.zone_name:
         enabled.append(NeutronFloatingIp(env, settings.neutron_floatingip))
     return {event_type: h for h in enabled for event_type in h.event_types}
 
@@ -50,18 +51,36 @@ def sink_context(note: Notification) -> RequestContext:
 
 
 class _Templated:
-    """A handler writing into one zone with a name template and its fallback."""
+    """A handler writing into its zone (the project's own, or one for all) with a name
+    template and its fallback."""
 
     def __init__(self, env: ServiceEnv, settings: SinkHandlerSettings) -> None:
         naming.check_template(settings.format)
         naming.check_template(settings.fallback_format)
+        if settings.zone_name:
+            naming.check_template(settings.zone_name, naming.ZONE_FIELDS)
         self.env = env
         self.settings = settings
 
+    async def _zone(self, note: Notification, fields: Mapping[str, str]) -> Zone:
+        """The project's own zone when ``zone_name`` names one it owns, else ``zone_id``'s.
+        Raises Unhandleable when neither exists."""
+        ctx = sink_context(note)
+        if self.settings.zone_name:
+            name = naming.render(self.settings.zone_name, fields)
+            try:
+                zone = await zones.by_name(ctx, self.env, name)
+            except errors.ZonekeeperError:
+                zone = None  # no such zone (or no zone name at all): the shared zone, if any
+            if zone is not None and zone.project_id == fields["project_id"]:
+                return zone
+            if not self.settings.zone_id:
+                raise Unhandleable(f"project {fields['project_id']} has no zone {name}")
+        return await zones.get(ctx, self.env, self.settings.zone_id)
+
     async def _wanted(
-        self, note: Notification, addresses: list[str], fields: Mapping[str, str]
+        self, note: Notification, zone: Zone, addresses: list[str], fields: Mapping[str, str]
     ) -> list[managed.Wanted]:
-        zone = await zones.get(sink_context(note), self.env, self.settings.zone_id)
         base = {**fields, "zone": zone.name}
         wanted = []
         for address in addresses:
@@ -73,13 +92,19 @@ class _Templated:
             wanted.append(managed.Wanted(address, names))
         return wanted
 
-    async def _set(
-        self, note: Notification, managed_by: managed.ManagedBy, wanted: list[managed.Wanted]
+    async def _publish(
+        self,
+        note: Notification,
+        managed_by: managed.ManagedBy,
+        addresses: list[str],
+        fields: Mapping[str, str],
     ) -> None:
+        zone = await self._zone(note, fields)
+        wanted = await self._wanted(note, zone, addresses, fields)
         await managed.set_managed_records(
             sink_context(note),
             self.env,
-            self.settings.zone_id,
+            zone.id,
             managed_by,
             wanted,
             self.settings.ttl,
@@ -114,9 +139,8 @@ class NovaFixed(_Templated):
             "tenant_id": project_id,
             "project": note.project_name or project_id,
         }
-        wanted = await self._wanted(note, _fixed_ips(payload), fields)
         managed_by = managed.ManagedBy(self.name, "instance", instance_id, project_id)
-        await self._set(note, managed_by, wanted)
+        await self._publish(note, managed_by, _fixed_ips(payload), fields)
 
 
 class NeutronFloatingIp(_Templated):
@@ -154,9 +178,8 @@ class NeutronFloatingIp(_Templated):
             "project": note.project_name or project_id,
         }
         address = _text(floating, "floating_ip_address")
-        wanted = await self._wanted(note, [address], fields)
         managed_by = managed.ManagedBy(self.name, "floatingip", fip_id, project_id, str(port_id))
-        await self._set(note, managed_by, wanted)
+        await self._publish(note, managed_by, [address], fields)
 
 
 def _text(payload: Mapping[str, Any], key: str) -> str:

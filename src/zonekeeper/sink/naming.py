@@ -30,11 +30,13 @@ FIELDS = frozenset(
         "tenant_id",
     }
 )
+ZONE_FIELDS = frozenset({"project", "project_id", "tenant_id"})
+"""The fields a per-project zone name may use: the zone is chosen before any address."""
 
 
-def check_template(template: str) -> None:
-    """Raises ValueError for a template that uses an unknown field or is malformed."""
-    sample = dict.fromkeys(FIELDS, "x")
+def check_template(template: str, fields: frozenset[str] = FIELDS) -> None:
+    """Raises ValueError for a template that uses a field not in ``fields`` or is malformed."""
+    sample = dict.fromkeys(fields, "x")
     try:
         template % sample
     except KeyError as error:
