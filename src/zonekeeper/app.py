@@ -16,14 +16,14 @@ import uvicorn
 from zonekeeper.api.app import create_app
 from zonekeeper.config import Settings, connect_address, parse_hostport
 from zonekeeper.dns.server import MiniDns
-from zonekeeper.integrations import neutron
+from zonekeeper.integrations import neutron, nova
 from zonekeeper.service import pools as pool_service
 from zonekeeper.service import statuses
-from zonekeeper.service.env import ServiceEnv
+from zonekeeper.service.env import ExistingIds, ServiceEnv
 from zonekeeper.sink.consumer import Consumer
 from zonekeeper.storage import migrate
 from zonekeeper.storage.database import Database
-from zonekeeper.worker import audit
+from zonekeeper.worker import audit, managed_audit
 from zonekeeper.worker.reconciler import Worker
 
 log = logging.getLogger("zonekeeper")
@@ -68,6 +68,15 @@ class App:
             asyncio.create_task(statuses.heartbeat_forever(self.env, self._stats)),
             asyncio.create_task(audit.periodic(self.env, self.settings.worker.audit_interval)),
         ]
+        worker = self.settings.worker
+        if self.env.inventory and worker.managed_audit_interval > 0:
+            self._tasks.append(
+                asyncio.create_task(
+                    managed_audit.periodic(
+                        self.env, worker.managed_audit_interval, worker.managed_audit_threshold
+                    )
+                )
+            )
         if self.settings.sink.broker_url:
             self.sink = Consumer(self.env, self.settings.sink)
             self._tasks.append(asyncio.create_task(self.sink.run()))
@@ -93,12 +102,34 @@ class App:
 
 def build(settings: Settings) -> App:
     """Wire every part from ``settings``; nothing is started or opened until ``serve``."""
+    env = service_env(settings)
+    return App(
+        settings=settings, env=env, mini_dns=MiniDns(env.db, settings.dns), worker=Worker(env)
+    )
+
+
+def service_env(settings: Settings) -> ServiceEnv:
+    """The database and the clients of Neutron and Nova (those with endpoints), wired for the
+    service layer; opens nothing yet."""
     db = Database(settings.effective_database_url())
     floating_ips = None
     if settings.network_api.endpoints:
         floating_ips = neutron.NeutronClient(settings.network_api)
-    env = ServiceEnv(db=db, settings=settings, floating_ips=floating_ips)
-    return App(settings=settings, env=env, mini_dns=MiniDns(db, settings.dns), worker=Worker(env))
+    return ServiceEnv(
+        db=db, settings=settings, floating_ips=floating_ips, inventory=inventory(settings)
+    )
+
+
+def inventory(settings: Settings) -> dict[str, ExistingIds]:
+    """How to ask which resources of each managed kind exist: only the kinds whose service has
+    endpoints (the others are never judged)."""
+    found: dict[str, ExistingIds] = {}
+    if settings.network_api.endpoints:
+        network = neutron.NeutronClient(settings.network_api)
+        found |= {"floatingip": network.floatingip_ids, "port": network.port_ids}
+    if settings.compute_api.endpoints:
+        found["instance"] = nova.NovaClient(settings.compute_api).instance_ids
+    return found
 
 
 async def run_sink(settings: Settings) -> None:
