@@ -15,12 +15,13 @@ import pytest
 
 from tests.dns.conftest import query_udp
 from tests.floatingips.neutron_double import NeutronState
-from tests.managed_audit.conftest import PROJECT, TENANT, Sink
+from tests.managed_audit.conftest import MEMBER_TOKEN, PROJECT, REGION, TENANT, Sink
 from tests.managed_audit.nova_double import NovaState
 from zonekeeper.config import DnsSettings
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.domain.models import Zone
-from zonekeeper.service import context, managed, zones
+from zonekeeper.integrations.neutron import NeutronClient
+from zonekeeper.service import context, floatingips, managed, zones
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.worker import managed_audit
 from zonekeeper.worker.audit import UnsafeRepair
@@ -244,3 +245,31 @@ async def test_records_written_after_the_listing_are_not_judged(
     replaced = dataclasses.replace(env, inventory={**env.inventory, "instance": instance_ids})
     report = await managed_audit.find_stale(replaced)
     assert report.stale == [] and report.records == {}
+
+
+async def test_a_gone_floating_ips_ptr_goes_with_its_a_record(
+    env: ServiceEnv, sink: Sink, neutron: NeutronState, dns_port: int
+) -> None:
+    fip = neutron.add(PROJECT, "203.0.113.9", neutron.add_port(PROJECT)["id"])
+    await sink.associate(fip)
+    with_neutron = dataclasses.replace(env, floating_ips=NeutronClient(env.settings.network_api))
+    member = context.build(project_id=PROJECT, user_id="alice", roles=frozenset({"member"}))
+    ptr = floatingips.PtrFields("www.example.org.", None, None)
+    await floatingips.set_ptr(member, with_neutron, MEMBER_TOKEN, REGION, fip["id"], ptr)
+    assert await answers(dns_port, "9.113.0.203.in-addr.arpa.", "PTR") == {"www.example.org."}
+    del neutron.floatingips[fip["id"]]
+
+    report = await managed_audit.find_stale(env)
+    assert summary(report) == [
+        (
+            "floatingip",
+            fip["id"],
+            [
+                "9.113.0.203.in-addr.arpa. PTR www.example.org.",
+                "fip-9.cloud.example. A 203.0.113.9",
+            ],
+        )
+    ]
+    assert await managed_audit.remove_stale(env, report) == 2
+    assert await answers(dns_port, "9.113.0.203.in-addr.arpa.", "PTR") == set()
+    assert await answers(dns_port, "fip-9.cloud.example.") == set()
