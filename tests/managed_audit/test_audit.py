@@ -163,9 +163,9 @@ async def test_kinds_without_a_configured_service_are_not_checked(
     neutron.floatingips.clear()
     report = await managed_audit.find_stale(env)
     assert report.unconfigured == {
-        "instance": "compute_api",
-        "floatingip": "network_api",
-        "port": "network_api",
+        "instance": "compute_api has no endpoints",
+        "floatingip": "network_api has no endpoints",
+        "port": "network_api has no endpoints",
     }
     assert report.stale == [] and report.errors == {}
     assert nova.seen == [] and neutron.seen == []

@@ -60,10 +60,8 @@ def _print_report(console: Console, report: ManagedReport) -> None:
                 f"{_esc(record.name)} {record.type} {_esc(record.data)} "
                 f"({_esc(record.managed_by.plugin_name)})"
             )
-    for kind, section in sorted(report.unconfigured.items()):
-        console.print(
-            f"not checked: {report.records[kind]} {kind} records ({section} has no endpoints)"
-        )
+    for kind, reason in sorted(report.unconfigured.items()):
+        console.print(f"not checked: {report.records[kind]} {kind} records ({reason})")
     for kind, reason in sorted(report.errors.items()):
         console.print(f"[red]unreachable[/red] {kind}: {_esc(reason)}; nothing of it judged")
     checked = sorted(set(report.records) - set(report.unconfigured) - set(report.errors))

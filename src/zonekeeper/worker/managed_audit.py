@@ -54,7 +54,7 @@ class ManagedReport:
     """kind -> how many managed records hang on a resource of that kind."""
     stale: list[Stale] = field(default_factory=list)
     unconfigured: dict[str, str] = field(default_factory=dict)
-    """kind -> the settings section that would let it be checked."""
+    """kind -> why it was not checked ("compute_api has no endpoints")."""
     errors: dict[str, str] = field(default_factory=dict)
     """kind -> why its service could not tell (nothing of the kind was judged)."""
     removed: int = 0
@@ -116,7 +116,9 @@ async def find_stale(env: ServiceEnv) -> ManagedReport:
     report = ManagedReport(records={kind: _count(ids) for kind, ids in grouped.items()})
     asked = [kind for kind in sorted(grouped) if kind in env.inventory]
     for kind in sorted(set(grouped) - set(asked)):
-        report.unconfigured[kind] = CONFIGURED_BY.get(kind, "no service reports this kind")
+        section = CONFIGURED_BY.get(kind)
+        reason = f"{section} has no endpoints" if section else "no service reports this kind"
+        report.unconfigured[kind] = reason
     answers = await asyncio.gather(
         *(env.inventory[kind]() for kind in asked), return_exceptions=True
     )
