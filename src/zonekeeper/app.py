@@ -8,8 +8,9 @@ import contextlib
 import logging
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 
@@ -66,17 +67,8 @@ class App:
             api_task,
             asyncio.create_task(self.worker.run()),
             asyncio.create_task(statuses.heartbeat_forever(self.env, self._stats)),
-            asyncio.create_task(audit.periodic(self.env, self.settings.worker.audit_interval)),
+            *(asyncio.create_task(job) for job in periodic_audits(self.env)),
         ]
-        worker = self.settings.worker
-        if self.env.inventory and worker.managed_audit_interval > 0:
-            self._tasks.append(
-                asyncio.create_task(
-                    managed_audit.periodic(
-                        self.env, worker.managed_audit_interval, worker.managed_audit_threshold
-                    )
-                )
-            )
         if self.settings.sink.broker_url:
             self.sink = Consumer(self.env, self.settings.sink)
             self._tasks.append(asyncio.create_task(self.sink.run()))
@@ -98,6 +90,17 @@ class App:
                 await task
         await self.mini_dns.stop()
         await self.env.db.close()
+
+
+def periodic_audits(env: ServiceEnv) -> list[Coroutine[Any, Any, None]]:
+    """The audits `serve` runs periodically: the pool audits always; the managed-record audit
+    when Nova or Neutron is configured and its interval is not 0."""
+    worker = env.settings.worker
+    audits = [audit.periodic(env, worker.audit_interval)]
+    if env.inventory and worker.managed_audit_interval > 0:
+        interval, threshold = worker.managed_audit_interval, worker.managed_audit_threshold
+        audits.append(managed_audit.periodic(env, interval, threshold))
+    return audits
 
 
 def build(settings: Settings) -> App:

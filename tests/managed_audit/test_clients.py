@@ -8,6 +8,7 @@ import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from zonekeeper.config import ComputeApiSettings, NetworkApiSettings, Settings
 from zonekeeper.domain import errors
 from zonekeeper.integrations import nova
 from zonekeeper.integrations.neutron import NeutronClient
+from zonekeeper.worker import audit, managed_audit
 
 
 def nova_client(url: str, **extra: object) -> nova.NovaClient:
@@ -139,3 +141,29 @@ def test_the_inventory_has_the_kinds_whose_service_is_configured(tmp_path: Path)
 def test_bad_compute_endpoints_are_refused_at_load(endpoints: list[str]) -> None:
     with pytest.raises(ValueError):
         ComputeApiSettings(endpoints=endpoints)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "managed_runs"),
+    [
+        ({}, False),
+        ({"compute_api": {"endpoints": [f"{REGION}|http://c:8774"]}}, True),
+        ({"network_api": {"endpoints": [f"{REGION}|http://n:9696"]}}, True),
+        (
+            {
+                "compute_api": {"endpoints": [f"{REGION}|http://c:8774"]},
+                "worker": {"managed_audit_interval": 0},
+            },
+            False,
+        ),
+    ],
+)
+def test_serve_runs_the_managed_audit_only_when_a_service_is_configured(
+    tmp_path: Path, overrides: dict[str, Any], managed_runs: bool
+) -> None:
+    jobs = app.periodic_audits(app.service_env(Settings(data_dir=tmp_path, **overrides)))
+    for job in jobs:
+        job.close()  # inspected, never run
+    expected = [audit.periodic.__code__]
+    expected += [managed_audit.periodic.__code__] if managed_runs else []
+    assert [job.cr_code for job in jobs] == expected
