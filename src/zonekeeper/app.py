@@ -10,23 +10,24 @@ import contextlib
 import logging
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import uvicorn
 
 from zonekeeper.api.app import create_app
 from zonekeeper.config import Settings, connect_address, parse_hostport
 from zonekeeper.dns.server import MiniDns
-from zonekeeper.integrations import neutron
+from zonekeeper.integrations import neutron, nova
 from zonekeeper.service import pools as pool_service
 from zonekeeper.service import statuses
-from zonekeeper.service.env import ServiceEnv
+from zonekeeper.service.env import ExistingIds, ServiceEnv
 from zonekeeper.sink.consumer import Consumer
 from zonekeeper.storage import migrate
 from zonekeeper.storage.database import Database
-from zonekeeper.worker import audit
+from zonekeeper.worker import audit, managed_audit
 from zonekeeper.worker.reconciler import Worker
 
 log = logging.getLogger("zonekeeper")
@@ -91,11 +92,8 @@ class App:
             self._tasks.append(api_task)
         if self.worker is not None:
             await self.env.db.listen_for_wakeups()
-            interval = self.settings.worker.audit_interval
-            self._tasks += [
-                asyncio.create_task(self.worker.run()),
-                asyncio.create_task(audit.periodic(self.env, interval)),
-            ]
+            self._tasks.append(asyncio.create_task(self.worker.run()))
+            self._tasks += [asyncio.create_task(job) for job in periodic_audits(self.env)]
             sweep = self.settings.worker.sweep_interval
             wakeups = (
                 "every commit (LISTEN/NOTIFY)"
@@ -136,23 +134,54 @@ class App:
         await self.env.db.close()
 
 
+def periodic_audits(env: ServiceEnv) -> list[Coroutine[Any, Any, None]]:
+    """The audits a worker runs periodically: the pool audits always; the managed-record audit
+    when Nova or Neutron is configured and its interval is not 0."""
+    worker = env.settings.worker
+    audits = [audit.periodic(env, worker.audit_interval)]
+    if env.inventory and worker.managed_audit_interval > 0:
+        interval, threshold = worker.managed_audit_interval, worker.managed_audit_threshold
+        audits.append(managed_audit.periodic(env, interval, threshold))
+    return audits
+
+
 def build(settings: Settings, roles: frozenset[Role] | None = None) -> App:
     """Wire ``roles`` (default: those of ``serve``) from ``settings``; nothing is started or
     opened until ``serve``."""
     roles = serve_roles(settings) if roles is None else roles
-    db = Database(settings.effective_database_url())
-    floating_ips = None
-    if settings.network_api.endpoints:
-        floating_ips = neutron.NeutronClient(settings.network_api)
-    env = ServiceEnv(db=db, settings=settings, floating_ips=floating_ips)
+    env = service_env(settings)
     return App(
         settings=settings,
         env=env,
         roles=roles,
-        mini_dns=MiniDns(db, settings.dns) if Role.MDNS in roles else None,
+        mini_dns=MiniDns(env.db, settings.dns) if Role.MDNS in roles else None,
         worker=Worker(env) if Role.WORKER in roles else None,
         sink=Consumer(env, settings.sink) if Role.SINK in roles else None,
     )
+
+
+def service_env(settings: Settings) -> ServiceEnv:
+    """The database and the clients of Neutron and Nova (those with endpoints), wired for the
+    service layer; opens nothing yet."""
+    db = Database(settings.effective_database_url())
+    floating_ips = None
+    if settings.network_api.endpoints:
+        floating_ips = neutron.NeutronClient(settings.network_api)
+    return ServiceEnv(
+        db=db, settings=settings, floating_ips=floating_ips, inventory=inventory(settings)
+    )
+
+
+def inventory(settings: Settings) -> dict[str, ExistingIds]:
+    """How to ask which resources of each managed kind exist: only the kinds whose service has
+    endpoints (the others are never judged)."""
+    found: dict[str, ExistingIds] = {}
+    if settings.network_api.endpoints:
+        network = neutron.NeutronClient(settings.network_api)
+        found |= {"floatingip": network.floatingip_ids, "port": network.port_ids}
+    if settings.compute_api.endpoints:
+        found["instance"] = nova.NovaClient(settings.compute_api).instance_ids
+    return found
 
 
 async def _start_api(

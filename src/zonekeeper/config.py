@@ -95,6 +95,14 @@ class WorkerSettings(_Section):
     audit_interval: float = 300.0
     """Seconds between serial audits (every ACTIVE zone's nameservers asked for its serial),
     orphan reports and journal trimming."""
+    managed_audit_interval: float = 600.0
+    """Seconds between managed-record audits (records whose instance, floating IP or port
+    Nova/Neutron no longer report are removed). 0: off; off anyway when neither
+    `compute_api` nor `network_api` has endpoints."""
+    managed_audit_threshold: int = Field(default=10, ge=0, le=100)
+    """Most stale records of one kind (instance, floating IP, port) the periodic audit removes,
+    as a percentage of that kind's managed records; past it nothing is removed and the audit
+    only warns (`zonekeeper audit --managed --repair --force` removes them)."""
 
 
 class QuotaSettings(_Section):
@@ -193,29 +201,27 @@ def parse_endpoint(value: str) -> tuple[str, str]:
     return region.strip(), url
 
 
-class NetworkApiSettings(_Section):
-    """Designate's ``[network_api:neutron]``: the Neutron the floating-IP PTR API asks."""
+class ServiceApiSettings(_Section):
+    """How to reach an OpenStack service of each region (Designate's ``[network_api:neutron]``
+    shape, shared by ``network_api`` and ``compute_api``)."""
 
     endpoints: list[str] = Field(default_factory=list)
-    """Neutron of each region, as `REGION|URL` (`RegionOne|http://neutron.example:9696`).
-    Empty: /v2/reverse/floatingips answers 403 no_endpoint."""
+    """The service's endpoint in each region, as `REGION|URL`
+    (`RegionOne|http://neutron.example:9696`, `RegionOne|http://nova.example:8774/v2.1`).
+    Empty: the service is not configured."""
     endpoint_type: str = "publicURL"
     """Catalog endpoint type. Accepted for Designate compatibility; Zonekeeper reads no
     service catalog, so only `endpoints` are used."""
     timeout: float = 30.0
-    """Seconds to wait for Neutron; past it the API answers 504 neutron_communication_failure."""
-    use_caller_token: bool = True
-    """Send Neutron the caller's own X-Auth-Token (Designate's behaviour). Requests without
-    one, or every request when false, send `admin_token` instead."""
+    """Seconds to wait for one answer of the service; past it the call fails (the API answers
+    504, the managed-record audit judges nothing of that kind)."""
     admin_token: SecretStr | None = None
-    """Token of a Neutron admin, used when the caller's is not. None: no token is sent then."""
+    """Token of an admin of the service, used when no caller's token is (always, by the
+    managed-record audit, which needs to see every project's resources). None: no token."""
     insecure: bool = False
     """Do not verify the TLS certificate of https endpoints."""
     ca_certificates_file: Path | None = None
     """CA bundle to verify https endpoints with (default: the system's trust store)."""
-    managed_resource_email: str = "hostmaster@example.com"
-    """SOA contact of the reverse zones created on demand for floating-IP PTRs (Designate's
-    `[service:central] managed_resource_email`)."""
 
     @field_validator("endpoints")
     @classmethod
@@ -224,6 +230,26 @@ class NetworkApiSettings(_Section):
         if len(set(regions)) != len(regions):
             raise ValueError("each region may have one endpoint")
         return values
+
+
+class NetworkApiSettings(ServiceApiSettings):
+    """Designate's ``[network_api:neutron]``: the Neutron the floating-IP PTR API asks (empty
+    `endpoints`: /v2/reverse/floatingips answers 403 no_endpoint), and the managed-record audit
+    asks which floating IPs and ports exist."""
+
+    use_caller_token: bool = True
+    """Send Neutron the caller's own X-Auth-Token (Designate's behaviour). Requests without
+    one, or every request when false, send `admin_token` instead."""
+    managed_resource_email: str = "hostmaster@example.com"
+    """SOA contact of the reverse zones created on demand for floating-IP PTRs (Designate's
+    `[service:central] managed_resource_email`)."""
+
+
+class ComputeApiSettings(ServiceApiSettings):
+    """The Nova the managed-record audit asks which instances exist (`GET /v2.1/servers`
+    with `all_tenants`, compute microversion 2.69): give each region's endpoint without a
+    project id in it, and an admin's `admin_token`. Empty `endpoints`: instance records are
+    not checked."""
 
 
 class Settings(BaseSettings):
@@ -248,6 +274,7 @@ class Settings(BaseSettings):
     zones: ZoneDefaults = Field(default_factory=ZoneDefaults)
     sink: SinkSettings = Field(default_factory=SinkSettings)
     network_api: NetworkApiSettings = Field(default_factory=NetworkApiSettings)
+    compute_api: ComputeApiSettings = Field(default_factory=ComputeApiSettings)
 
     def effective_database_url(self) -> str:
         """The configured URL, or the embedded SQLite file under ``data_dir``."""

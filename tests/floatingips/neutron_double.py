@@ -1,20 +1,21 @@
 """A Neutron double: a small HTTP app on loopback speaking Neutron's ``/v2.0/floatingips``
-JSON, checking ``X-Auth-Token`` as Keystone-backed Neutron does (a member token sees its
-project's floating IPs; an admin token sees all of them)."""
+and ``/v2.0/ports`` JSON (``fields``, ``limit``/``marker`` pages with ``<collection>_links``),
+checking ``X-Auth-Token`` as Keystone-backed Neutron does (a member token sees its project's
+resources; an admin token sees all of them)."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.loopback import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,13 @@ class NeutronState:
     """What the double serves; tests change it directly (it is reset before each test)."""
 
     floatingips: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ports: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, tuple[str, bool]] = field(default_factory=dict)
     """token -> (project id, is admin)."""
     seen: list[Seen] = field(default_factory=list)
     page_size: int | None = None
-    """Paginate listings (with ``floatingips_links``) by this many items."""
+    """Paginate listings (with ``<collection>_links``) by this many items at most, even when
+    the request asks for more with ``limit`` (which alone also paginates, as in Neutron)."""
     delay: float = 0.0
     fail_with: int | None = None
     """Answer every request with this status."""
@@ -68,47 +71,41 @@ class NeutronState:
         self.floatingips[fip_id] = fip
         return fip
 
+    def add_port(self, project_id: str) -> dict[str, Any]:
+        """Create a port of ``project_id`` and return Neutron's object for it."""
+        port_id = str(uuid.uuid4())
+        port: dict[str, Any] = {
+            "id": port_id,
+            "name": "",
+            "tenant_id": project_id,
+            "project_id": project_id,
+            "network_id": "a87cc70a-3e15-4acf-8205-9b711a3531b7",
+            "mac_address": "fa:16:3e:58:42:ed",
+            "admin_state_up": True,
+            "status": "ACTIVE",
+            "device_id": str(uuid.uuid4()),
+            "device_owner": "compute:nova",
+            "fixed_ips": [],
+            "tags": [],
+            "revision_number": 1,
+        }
+        self.ports[port_id] = port
+        return port
 
-class NeutronDouble:
-    """The app served by uvicorn in a thread; ``url`` is its endpoint."""
+
+class NeutronDouble(LoopbackServer):
+    """The app served on loopback; ``url`` is its endpoint."""
 
     def __init__(self) -> None:
         self.state = NeutronState()
-        self.app = Starlette(
+        app = Starlette(
             routes=[
                 Route("/v2.0/floatingips", self._list),
                 Route("/v2.0/floatingips/{fip_id}", self._get),
+                Route("/v2.0/ports", self._list_ports),
             ]
         )
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
-
-    def start(self) -> None:
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=0,
-            log_level="warning",
-            lifespan="off",
-            ws="none",
-            http="h11",
-            access_log=False,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        while not self._server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("the Neutron double did not start")
-            threading.Event().wait(0.01)
-        port = self._server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        super().__init__(app, "Neutron")
 
     def reset(self) -> None:
         self.state = NeutronState()
@@ -125,7 +122,15 @@ class NeutronDouble:
             for fip in self.state.floatingips.values()
             if (admin or fip["tenant_id"] == project) and wanted in (None, fip["tenant_id"])
         ]
-        return JSONResponse(self._page(request, found))
+        return JSONResponse(self._page(request, "floatingips", found))
+
+    async def _list_ports(self, request: Request) -> Response:
+        refused = await self._refuse(request)
+        if refused is not None:
+            return refused
+        project, admin = self.state.tokens[request.headers["x-auth-token"]]
+        found = [p for p in self.state.ports.values() if admin or p["tenant_id"] == project]
+        return JSONResponse(self._page(request, "ports", found))
 
     async def _get(self, request: Request) -> Response:
         refused = await self._refuse(request)
@@ -158,18 +163,27 @@ class NeutronDouble:
             return JSONResponse(body, status_code=401)
         return None
 
-    def _page(self, request: Request, found: list[dict[str, Any]]) -> dict[str, Any]:
-        """Neutron's listing, paged by ``page_size`` with ``marker`` like Neutron's."""
-        size = self.state.page_size
-        if size is None:
-            return {"floatingips": found}
-        ids = [fip["id"] for fip in found]
+    def _page(
+        self, request: Request, collection: str, found: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Neutron's listing: only the ``fields`` asked for, paged by ``limit`` (capped by
+        ``page_size``) with ``marker`` like Neutron's."""
+        fields = request.query_params.getlist("fields")
+        if fields:
+            found = [{key: item[key] for key in fields if key in item} for item in found]
+        limit = request.query_params.get("limit")
+        sizes = [int(limit)] if limit else []
+        sizes += [self.state.page_size] if self.state.page_size is not None else []
+        if not sizes:
+            return {collection: found}
+        size = min(sizes)
+        ids = [item["id"] for item in found]
         marker = request.query_params.get("marker")
         start = ids.index(marker) + 1 if marker in ids else 0
         page = found[start : start + size]
-        document: dict[str, Any] = {"floatingips": page}
+        document: dict[str, Any] = {collection: page}
         if len(page) == size:
             query = dict(request.query_params) | {"limit": str(size), "marker": page[-1]["id"]}
             href = request.url.replace_query_params(**query)
-            document["floatingips_links"] = [{"rel": "next", "href": str(href)}]
+            document[f"{collection}_links"] = [{"rel": "next", "href": str(href)}]
         return document

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from zonekeeper import __version__
+from zonekeeper.cli import managed as managed_cli
 from zonekeeper.cli import options, pool
 from zonekeeper.storage import migrate
 
@@ -167,16 +168,41 @@ def doctor(
 def audit(
     config_file: options.ConfigOption = None,
     database_url: options.DatabaseOption = None,
+    managed: Annotated[
+        bool,
+        typer.Option(
+            help="Audit managed records instead: those whose instance (compute_api) or floating "
+            "IP or port (network_api) Nova/Neutron no longer report."
+        ),
+    ] = False,
     repair: Annotated[
-        bool, typer.Option(help="Re-push zones a server lost; delete orphans from backends.")
+        bool,
+        typer.Option(
+            help="Re-push zones a server lost; delete orphans from backends. With --managed: "
+            "remove the stale records."
+        ),
     ] = False,
-    force: Annotated[
-        bool, typer.Option(help="Delete orphans even past the safety threshold.")
-    ] = False,
-    threshold: Annotated[int, typer.Option(help="Most orphans --repair deletes unforced.")] = 10,
+    force: Annotated[bool, typer.Option(help="Delete even past the safety threshold.")] = False,
+    threshold: Annotated[
+        int,
+        typer.Option(
+            help="Most orphans --repair deletes unforced. With --managed: most stale records of "
+            "one kind, as a percentage of its managed records (one stale resource is always "
+            "within it)."
+        ),
+    ] = 10,
 ) -> None:
     """Report nameservers that no longer serve a zone's serial, and zones a backend holds that
-    we don't (orphans) or lacks. Exits 1 when anything was found."""
+    we don't (orphans) or lacks. Exits 1 when anything was found, 2 when --repair was refused.
+
+    With --managed: managed records whose instance, floating IP or port
+    Nova/Neutron no longer report. Kinds whose API is not configured are not
+    checked; an API that fails judges nothing of its kinds. Exits 1 when stale
+    records are left or an API failed, 2 when --repair was refused.
+    """
+    if managed:
+        settings = options.settings(config_file, database_url=database_url)
+        raise typer.Exit(managed_cli.run(console, settings, repair, force, threshold))
     from zonekeeper.service.env import ServiceEnv
     from zonekeeper.storage.database import Database
     from zonekeeper.worker import audit as audits

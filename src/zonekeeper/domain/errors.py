@@ -189,3 +189,8 @@ class CommunicationFailure(ZonekeeperError):
 class NeutronCommunicationFailure(CommunicationFailure):
     type = "neutron_communication_failure"
     default_message = "Failed to communicate with Neutron"
+
+
+class NovaCommunicationFailure(CommunicationFailure):
+    type = "nova_communication_failure"
+    default_message = "Failed to communicate with Nova"

@@ -3,7 +3,7 @@ the clients of services we do not own (handed in by the composition root, ``app.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -44,6 +44,11 @@ class FloatingIpSource(Protocol):
         ...
 
 
+ExistingIds = Callable[[], Awaitable[set[str]]]
+"""The ids of every resource of one kind that exists now, in every region and project.
+Raises CommunicationFailure when the service cannot tell (an error is never "none exist")."""
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceEnv:
     db: Database
@@ -51,3 +56,6 @@ class ServiceEnv:
     now: Callable[[], datetime] = field(default=utcnow)
     floating_ips: FloatingIpSource | None = None
     """Neutron, when ``network_api.endpoints`` are configured."""
+    inventory: Mapping[str, ExistingIds] = field(default_factory=dict, hash=False)
+    """Per managed resource type (``instance``, ``floatingip``, ``port``), how to ask which
+    exist; only the types whose service is configured (Nova, Neutron) are present."""

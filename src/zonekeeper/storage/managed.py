@@ -65,6 +65,11 @@ def of_resource(resource_type: str, resource_id: str) -> Condition:
     )
 
 
+def any_resource() -> Condition:
+    """Every managed record."""
+    return records.c.managed_resource_id.is_not(None)
+
+
 def via_port(port_id: str) -> Condition:
     """Records owned by a resource associated with the port (a floating IP's)."""
     return records.c.managed_port_id == port_id
