@@ -122,10 +122,12 @@ async def mark_propagated(
         )
     )
     # Every recordset's serial is at most the zone's (changes stamp the zone's new serial on
-    # what they touch), so all of the zone's pending recordsets are now served.
+    # what they touch), so all of the zone's pending recordsets are now served. IN, not
+    # "!= ACTIVE": only an equality seeks ix_recordsets_zone_status.
+    unserved = (Status.PENDING.value, Status.ERROR.value)
     await conn.execute(
         update(recordsets)
-        .where(recordsets.c.zone_id == zone_id, recordsets.c.status != Status.ACTIVE.value)
+        .where(recordsets.c.zone_id == zone_id, recordsets.c.status.in_(unserved))
         .values(**done, version=recordsets.c.version + 1, updated_at=now)
     )
     return True

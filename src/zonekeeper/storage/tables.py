@@ -109,6 +109,8 @@ recordsets = Table(
     Column("updated_at", DateTime),
     UniqueConstraint("zone_id", "name", "type", name="uq_recordsets_zone_name_type"),
     Index("ix_recordsets_zone_created", "zone_id", "created_at", "id"),
+    # Marking a zone's pending recordsets ACTIVE must not scan all of a large zone's.
+    Index("ix_recordsets_zone_status", "zone_id", "status"),
 )
 
 records = Table(
