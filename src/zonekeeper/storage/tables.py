@@ -134,7 +134,8 @@ records = Table(
     Column("managed_project_id", String(255)),
     Column("managed_port_id", String(255)),
     Index("ix_records_recordset", "recordset_id"),
-    Index("ix_records_zone", "zone_id"),
+    # With ``managed``, the quota's count of a zone's unmanaged records reads only the index.
+    Index("ix_records_zone_managed", "zone_id", "managed"),
     Index("ix_records_managed_resource", "managed_resource_type", "managed_resource_id"),
     Index("ix_records_managed_port", "managed_port_id"),
 )
