@@ -31,6 +31,8 @@ class Primary:
     host: str
     port: int
     zone: Zone
+    rows: Rows
+    mini_dns: MiniDns
 
     def target(self) -> backends.ZoneTarget:
         return backends.ZoneTarget(
@@ -63,7 +65,7 @@ async def primary(tmp_path: Path, backends_template: Path) -> AsyncIterator[Prim
         zone = await rows.zone(ZONE, serial=SERIAL)
         await rows.bulk(zone, [WWW, ("contract.test.", "MX", "10 mail.contract.test.")])
         host, port = await mini_dns.start()
-        yield Primary(host, port, zone)
+        yield Primary(host, port, zone, rows, mini_dns)
     finally:
         await mini_dns.stop()
         await db.close()
