@@ -24,7 +24,10 @@ from tests.dns.test_xfr import bulk_entries, ixfr_query, zone_contents
 from zonekeeper.config import DnsSettings
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.domain.models import DEFAULT_POOL_ID
+from zonekeeper.domain.transfers import TsigKey
 from zonekeeper.storage.tables import pools
+from zonekeeper.worker import probe
+from zonekeeper.worker.plan import Reason
 
 SECRET = base64.b64encode(b"zonekeeper-test-secret-0123456789").decode()
 KEY = dns.tsig.Key("pool-key", SECRET, "hmac-sha256")
@@ -177,3 +180,16 @@ async def test_the_default_allow_transfer_keeps_loopback_open(
         await raw(server[1], dns.message.make_query("loop.test.", "AXFR"), "127.0.0.9")
     )
     assert reply.rcode() == dns.rcode.NOERROR and reply.answer
+
+
+async def test_a_signed_notify_is_verified_and_its_rejections_are_told_apart(
+    signed_pool: Zone, server: tuple[MiniDns, int]
+) -> None:
+    port = server[1]
+    good = TsigKey("pool-key", SECRET)
+    assert await probe.notify("signed.test.", "127.0.0.1", port, 2, good) is None
+    wrong = TsigKey("pool-key", OTHER_SECRET)
+    assert await probe.notify("signed.test.", "127.0.0.1", port, 2, wrong) == Reason.TSIG_BADSIG
+    unknown = TsigKey("stranger", SECRET)
+    assert await probe.notify("signed.test.", "127.0.0.1", port, 2, unknown) == Reason.TSIG_BADKEY
+    assert server[0].stats["notify"] == 1 and server[0].stats["tsig_rejected"] == 2

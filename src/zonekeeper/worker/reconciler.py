@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from zonekeeper import backends
+from zonekeeper.domain import transfers
 from zonekeeper.domain.models import Action, NameserverState, TargetState, Zone
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import changes, claims, nameserver_states, pools, target_states
@@ -101,7 +102,7 @@ class Worker:
         )
         nameservers = _addresses(pool.nameservers)
         if not deleting:
-            await self._notify(zone.name, nameservers + _addresses(pool.also_notifies))
+            await self._notify(zone.name, pool)
         verdict, observations = await self._poll(zone, nameservers, deleting)
         await self._record(zone, verdict, observations, deleting, provisioned)
 
@@ -135,9 +136,17 @@ class Worker:
             self._backends[key] = backends.load(str(target["type"]), options)
         return self._backends[key]
 
-    async def _notify(self, zone_name: str, destinations: list[tuple[str, int]]) -> None:
+    async def _notify(self, zone_name: str, pool: pools.Pool) -> None:
+        """NOTIFY the nameservers, each signed with the pool's key for it (if any), and the
+        also-notifies unsigned: they are not the pool's, so we know no key of theirs."""
         timeout = self.settings.poll_timeout
-        await asyncio.gather(*(probe.notify(zone_name, h, p, timeout) for h, p in destinations))
+        signed = [
+            (h, p, transfers.key_for(pool.targets, h, p)) for h, p in _addresses(pool.nameservers)
+        ]
+        unsigned = [(h, p, None) for h, p in _addresses(pool.also_notifies)]
+        await asyncio.gather(
+            *(probe.notify(zone_name, h, p, timeout, key) for h, p, key in signed + unsigned)
+        )
 
     async def _poll(
         self, zone: Zone, nameservers: list[tuple[str, int]], deleting: bool
