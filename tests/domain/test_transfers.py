@@ -73,6 +73,8 @@ def test_pool_keys_and_the_key_for_a_nameserver() -> None:
     assert transfers.key_for(targets, "192.0.2.9", 53) is None  # two keys: no guess
     assert transfers.key_for(targets[:1], "192.0.2.9", 53) == TsigKey("k1", SECRET)
     assert transfers.key_for(PLAIN, "192.0.2.3", 53) is None
+    # A target without a key gets unsigned messages, even when another target has one.
+    assert transfers.key_for([*PLAIN, targets[0]], "192.0.2.3", 53) is None
 
 
 @pytest.mark.parametrize(

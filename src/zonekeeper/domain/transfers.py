@@ -103,14 +103,13 @@ def pool_keys(targets: Iterable[Mapping[str, Any]]) -> dict[dns.name.Name, TsigK
 
 
 def key_for(targets: Sequence[Mapping[str, Any]], host: str, port: int) -> TsigKey | None:
-    """The key to sign messages to the nameserver ``host:port`` with: the key of the target
-    whose options name that address, else the pool's key when it has exactly one."""
+    """The key the nameserver ``host:port`` signs its transfers with, and so the one to sign
+    messages to it with: that of the target whose options name that address (None if it has
+    none); for a nameserver no target names, the pool's key when it has exactly one."""
     for target in targets:
         options = target.get("options") or {}
         if str(options.get("host")) == host and int(options.get("port", 53)) == port:
-            key = key_of(options)
-            if key is not None:
-                return key
+            return key_of(options)
     keys = list(pool_keys(targets).values())
     return keys[0] if len(keys) == 1 else None
 

@@ -157,9 +157,8 @@ async def _transfer_link(
     policy = transfers.TransferPolicy.of(
         pool.name, pool.nameservers, pool.targets, settings.dns.allow_transfer
     )
-    key_name = transfer_checks.target_key(pool.targets, host, port)
-    checks = [transfer_checks.transfer_access(policy, host, key_name)]
     key = transfers.key_for(pool.targets, host, port)
+    checks = [transfer_checks.transfer_access(policy, host, key)]
     notified = await transfer_checks.notify_accepted(zone.name, host, port, key, TIMEOUT)
     checks += [notified] if notified is not None else []
     return [Finding(check.ok, where, check.what) for check in checks]

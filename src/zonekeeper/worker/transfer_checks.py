@@ -11,11 +11,7 @@ secret.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import dns.name
 
 from zonekeeper.domain import transfers
 from zonekeeper.worker import probe
@@ -28,30 +24,18 @@ class Check:
     what: str
 
 
-def target_key(targets: Sequence[Mapping[str, Any]], host: str, port: int) -> str | None:
-    """The key name configured on the target whose options name ``host:port`` (None: none,
-    or no such target), i.e. the key that server signs its transfers with."""
-    for target in targets:
-        options = target.get("options") or {}
-        if str(options.get("host")) == host and int(options.get("port", 53)) == port:
-            key = transfers.key_of(options)
-            return key.name if key is not None else None
-    key = transfers.key_for(targets, host, port)
-    return key.name if key is not None else None
-
-
-def transfer_access(policy: transfers.TransferPolicy, host: str, key_name: str | None) -> Check:
-    """Whether the mini-DNS lets the nameserver at ``host`` transfer, signing with
-    ``key_name`` (None: unsigned)."""
-    keyname = dns.name.from_text(key_name) if key_name else None
-    refusal = policy.refusal(host, keyname)
+def transfer_access(
+    policy: transfers.TransferPolicy, host: str, key: transfers.TsigKey | None
+) -> Check:
+    """Whether the mini-DNS lets the nameserver at ``host`` transfer, signing with ``key``
+    (None: unsigned)."""
+    refusal = policy.refusal(host, key.dns_name if key is not None else None)
     if refusal is None:
-        how = f"signed with TSIG key {key_name}" if key_name else "unsigned, from its address"
+        how = f"signed with TSIG key {key.name}" if key else "unsigned, from its address"
         return Check(True, f"may transfer from the mini-DNS ({how})")
-    if policy.keys and key_name is None:
+    # The key, when there is one, is a target's and so the pool's: only two ways to fail.
+    if policy.keys:
         hint = "give its target tsigkey_name and tsigkey_secret"
-    elif policy.keys:
-        hint = "its target's key must be one of the pool's"
     else:
         hint = "add its address to dns.allow_transfer, or give the pool a TSIG key"
     return Check(False, f"the mini-DNS refuses its transfers: {refusal} ({hint})")
