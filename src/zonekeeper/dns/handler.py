@@ -85,14 +85,14 @@ class Responder:
             self._count("dropped")
             return
         self._count("queries")
-        if query.had_tsig:
-            verified = await self._verify(request, query, source)
-            if isinstance(verified, bytes):
-                yield verified
-                return
-            query = verified
         sent = False
         try:
+            if query.had_tsig:
+                verified = await self._verify(request, query, source)
+                if isinstance(verified, bytes):
+                    yield verified
+                    return
+                query = verified
             async for message in self._dispatch(query, tcp, source):
                 sent = True
                 yield message

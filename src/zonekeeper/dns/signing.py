@@ -53,6 +53,8 @@ def verify(request: bytes, keys: Mapping[dns.name.Name, dns.tsig.Key]) -> dns.me
         raise Rejected(dns.rcode.BADSIG, "bad TSIG signature (another secret?)") from None
     except dns.tsig.BadTime:
         raise Rejected(dns.rcode.BADTIME, "TSIG time outside the fudge (clocks differ)") from None
+    except dns.tsig.PeerError:
+        raise Rejected(dns.rcode.BADSIG, "a request's TSIG carries an error code") from None
 
 
 def rejection(query: dns.message.Message, error: dns.rcode.Rcode, payload: int) -> bytes:
