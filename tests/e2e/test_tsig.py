@@ -87,6 +87,15 @@ def test_bind_and_powerdns_transfer_signed_and_unsigned_requests_are_refused(
         for ns in (bind, pdns):
             wait_answered(ns.port, "www.tsig.example.", "A", {"192.0.2.80"})
             assert answer(ns.port, "tsig.example.", "SOA").answer[0][0].serial == active["serial"]
+        # A change travels as a signed IXFR to both.
+        rs = client.recordsets.list(zone["id"], criterion={"name": "www.tsig.example."})[0]
+        client.recordsets.update(zone["id"], rs["id"], {"records": ["192.0.2.81"]})
+        wait_active(client, zone["id"], timeout=30)
+        for ns in (bind, pdns):
+            wait_answered(ns.port, "www.tsig.example.", "A", {"192.0.2.81"})
+        incremental = [line for line in server.lines if "IXFR tsig.example." in line]
+        assert len([line for line in incremental if "changes" in line]) >= 2, server.lines
+        assert not [line for line in server.lines if "TSIG from" in line], server.lines
 
         assert axfr(dns_port, "tsig.example.") == dns.rcode.REFUSED
         with pytest.raises(dns.tsig.PeerBadSignature):
