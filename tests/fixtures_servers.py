@@ -120,14 +120,19 @@ def pdns(tmp_path: Path) -> Iterator[Pdns]:
         stop(server.process)
 
 
-def start_named(directory: Path) -> Named:
-    """Configure and start ``named`` in ``directory``; fails the test if it cannot."""
+def start_named(directory: Path, tsig: tuple[str, str] | None = None, options: str = "") -> Named:
+    """Configure and start ``named`` in ``directory``; fails the test if it cannot.
+    ``tsig`` (name, base64 secret) defines an hmac-sha256 TSIG key in named.conf, as an
+    operator must for a pool target with a key; ``options`` are added to ``options { }``."""
     keygen = _binary("tsig-keygen")
     directory.mkdir(parents=True)
     port, rndc_port, stats_port = free_port(), free_port(), free_port()
     key = subprocess.run([keygen, "-a", "hmac-sha256", "rndc-key"], check=True, capture_output=True)
     (directory / "rndc.key").write_bytes(key.stdout)
-    (directory / "named.conf").write_text(_named_conf(directory, port, rndc_port, stats_port))
+    conf = _named_conf(directory, port, rndc_port, stats_port, options)
+    if tsig is not None:
+        conf += f'key "{tsig[0]}" {{ algorithm hmac-sha256; secret "{tsig[1]}"; }};\n'
+    (directory / "named.conf").write_text(conf)
     return _launch_named(directory, port, rndc_port, stats_port)
 
 
@@ -152,7 +157,9 @@ def _launch_named(directory: Path, port: int, rndc_port: int, stats_port: int) -
     return server
 
 
-def _named_conf(directory: Path, port: int, rndc_port: int, stats_port: int) -> str:
+def _named_conf(
+    directory: Path, port: int, rndc_port: int, stats_port: int, options: str = ""
+) -> str:
     return f"""
 include "{directory}/rndc.key";
 options {{
@@ -166,6 +173,7 @@ options {{
     dnssec-validation no;
     allow-new-zones yes;
     notify no;
+    {options}
 }};
 controls {{
     inet {HOST} port {rndc_port} allow {{ {HOST}; }} keys {{ "rndc-key"; }};

@@ -60,3 +60,14 @@ def test_unknown_option_is_refused(tmp_path: Path) -> None:
 )
 def test_parse_hostport(text: str, expected: tuple[str, int]) -> None:
     assert config.parse_hostport(text, 7) == expected
+
+
+def test_allow_transfer_defaults_to_loopback_and_takes_cidrs_from_env(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert config.load().dns.allow_transfer == ["127.0.0.0/8", "::1/128"]
+    monkeypatch.setenv("ZONEKEEPER_DNS__ALLOW_TRANSFER", '["192.0.2.0/24", "2001:db8::/32"]')
+    assert config.load().dns.allow_transfer == ["192.0.2.0/24", "2001:db8::/32"]
+    monkeypatch.setenv("ZONEKEEPER_DNS__ALLOW_TRANSFER", '["192.0.2.300/24"]')
+    with pytest.raises(ValueError, match=r"192\.0\.2\.300/24"):
+        config.load()

@@ -6,6 +6,7 @@ Built once by the CLI and passed down; nothing else reads the environment.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from pathlib import Path
@@ -67,12 +68,23 @@ class DnsSettings(_Section):
     """Seconds an idle TCP connection to the mini-DNS is kept open."""
     axfr_message_bytes: int = 16384
     """Target size of each AXFR/IXFR message; large zones span several messages."""
+    allow_transfer: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    """Networks (CIDRs) that may transfer, unsigned, the zones of pools without TSIG keys,
+    besides each pool's own nameservers and targets. Pools with keys ignore it: only requests
+    signed with one of their keys may transfer."""
 
     @field_validator("listen")
     @classmethod
     def _check_listen(cls, value: str) -> str:
         parse_hostport(value, 5354)
         return value
+
+    @field_validator("allow_transfer")
+    @classmethod
+    def _check_networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            ipaddress.ip_network(value, strict=False)  # a ValueError names the bad one
+        return values
 
 
 class WorkerSettings(_Section):

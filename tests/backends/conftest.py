@@ -33,6 +33,7 @@ class Primary:
     zone: Zone
     rows: Rows
     """Changes the zone as the service would (``rows.change``)."""
+    mini_dns: MiniDns
 
     def target(self) -> backends.ZoneTarget:
         return backends.ZoneTarget(
@@ -65,7 +66,7 @@ async def primary(tmp_path: Path, backends_template: Path) -> AsyncIterator[Prim
         zone = await rows.zone(ZONE, serial=SERIAL)
         await rows.bulk(zone, [WWW, ("contract.test.", "MX", "10 mail.contract.test.")])
         host, port = await mini_dns.start()
-        yield Primary(host, port, zone, rows)
+        yield Primary(host, port, zone, rows, mini_dns)
     finally:
         await mini_dns.stop()
         await db.close()

@@ -142,7 +142,7 @@ async def test_mutated_requests_never_escape_the_responder(rows: Rows, port: int
         for _ in range(randomness.randint(1, 4)):
             request[randomness.randrange(len(request))] = randomness.randrange(256)
         request = request[: randomness.randint(0, len(request) + 4)]
-        async for reply in responder.respond(bytes(request), tcp=True):
+        async for reply in responder.respond(bytes(request), tcp=True, source="127.0.0.1"):
             assert struct.unpack("!H", reply[:2]) == struct.unpack("!H", request[:2])
             dns.message.from_wire(reply)
     # The mutations reached every path: parsed queries, FORMERR from the header, drops.

@@ -86,8 +86,15 @@ def wait_answered(
 FAST_RETRIES = {"ZONEKEEPER_WORKER__POLL_MAX_INTERVAL": "1", "ZONEKEEPER_WORKER__MAX_ATTEMPTS": "3"}
 
 
-def serve_with_pool(tmp_path: Path, pools: list[dict[str, Any]], dns_port: int) -> Serve:
-    """`pool update` from a pools.yaml, then `serve` with the mini-DNS on ``dns_port``."""
+def serve_with_pool(
+    tmp_path: Path,
+    pools: list[dict[str, Any]],
+    dns_port: int,
+    dns_host: str = "127.0.0.1",
+    env: dict[str, str] | None = None,
+) -> Serve:
+    """`pool update` from a pools.yaml, then `serve` with the mini-DNS on
+    ``dns_host:dns_port`` (``env``: more settings)."""
     data = tmp_path / "data"
     data.mkdir()
     pools_file = tmp_path / "pools.yaml"
@@ -96,7 +103,8 @@ def serve_with_pool(tmp_path: Path, pools: list[dict[str, Any]], dns_port: int) 
     command = [ZONEKEEPER, "pool", "update", "--file", str(pools_file), "--database-url", database]
     loaded = subprocess.run(command, capture_output=True, text=True, check=True)
     assert "default" in loaded.stdout
-    return Serve(data, "--dns-listen", f"127.0.0.1:{dns_port}", env=FAST_RETRIES)
+    listen = f"{dns_host}:{dns_port}"
+    return Serve(data, "--dns-listen", listen, env=FAST_RETRIES | (env or {}))
 
 
 def zonekeeper(server: Serve, *args: str) -> subprocess.CompletedProcess[str]:

@@ -51,6 +51,45 @@ def on_db(url: str, tmp_path: Path, call: Any) -> Any:
     return asyncio.run(run())
 
 
+SECRET = "cHJvYmUtc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWYwMTI="
+
+
+def with_key(entry: dict[str, Any], **options: str) -> dict[str, Any]:
+    keyed = copy.deepcopy(entry)
+    keyed["targets"][0]["options"] |= {"tsigkey_name": "pool-key", **options}
+    return keyed
+
+
+def test_tsig_keys_round_trip_through_show(tmp_path: Path, url: str) -> None:
+    bind9 = with_key(BIND9_POOL, tsigkey_secret=SECRET)
+    pdns = with_key(PDNS4_POOL, tsigkey_secret=SECRET, tsigkey_algorithm="hmac-sha512")
+    created = invoke(url, "update", "--file", write(tmp_path, bind9, pdns))
+    assert created.exit_code == 0, created.output
+    shown = invoke(url, "show")
+    options = [pool["targets"][0]["options"] for pool in yaml.safe_load(shown.stdout)]
+    assert {
+        (o["tsigkey_name"], o["tsigkey_secret"], o.get("tsigkey_algorithm")) for o in options
+    } == {
+        ("pool-key", SECRET, None),
+        ("pool-key", SECRET, "hmac-sha512"),
+    }
+    (tmp_path / "shown.yaml").write_text(shown.stdout)
+    again = invoke(url, "update", "--file", str(tmp_path / "shown.yaml"))
+    assert again.exit_code == 0, again.output
+    assert again.output.strip().endswith("no changes")
+
+
+def test_a_bad_tsig_secret_or_algorithm_fails_update(tmp_path: Path, url: str) -> None:
+    bad = with_key(BIND9_POOL, tsigkey_secret="not base64!", tsigkey_algorithm="hmac-md4")
+    result = invoke(url, "update", "--file", write(tmp_path, bad))
+    assert result.exit_code == 1
+    assert "pool 'default': targets.0.options.tsigkey_secret: (bind9)" in result.output
+    assert "tsigkey_secret is not valid base64" in result.output
+    assert "targets.0.options.tsigkey_algorithm: (bind9)" in result.output
+    assert "unsupported tsig algorithm 'hmac-md4'" in result.output
+    assert invoke(url, "show").stdout.strip() == "[]"
+
+
 def test_update_then_show_round_trips_to_no_changes(tmp_path: Path, url: str) -> None:
     created = invoke(url, "update", "--file", write(tmp_path, BIND9_POOL, PDNS4_POOL))
     assert created.exit_code == 0, created.output

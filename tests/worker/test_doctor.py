@@ -8,16 +8,18 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from zonekeeper.config import Settings
 from zonekeeper.dns.server import MiniDns
+from zonekeeper.domain import transfers
 from zonekeeper.service import context, pools, zones
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import migrate
 from zonekeeper.storage.database import Database
-from zonekeeper.worker import doctor
+from zonekeeper.worker import doctor, transfer_checks
 from zonekeeper.worker.reconciler import Worker
 
 ADMIN = context.internal("p1")
@@ -87,3 +89,44 @@ def test_cli_exit_code(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "no zone named missing.example." in result.stdout
+
+
+KEYED_TARGET = {
+    "type": "bind9",
+    "options": {"host": "192.0.2.2", "tsigkey_name": "k1", "tsigkey_secret": "AAECAwQ="},
+}
+
+
+@pytest.mark.parametrize(
+    ("targets", "host", "ok", "what"),
+    [
+        (
+            [KEYED_TARGET],
+            "192.0.2.2",
+            True,
+            "may transfer from the mini-DNS (signed with TSIG key k1)",
+        ),
+        ([], "192.0.2.1", True, "may transfer from the mini-DNS (unsigned, from its address)"),
+        (
+            [],
+            "192.0.2.9",
+            False,
+            "the mini-DNS refuses its transfers: 192.0.2.9 is neither a nameserver or target of "
+            "pool p nor in dns.allow_transfer (add its address to dns.allow_transfer, or give the "
+            "pool a TSIG key)",
+        ),
+        (
+            [KEYED_TARGET, {"type": "bind9", "options": {"host": "192.0.2.3"}}],
+            "192.0.2.3",
+            False,
+            "the mini-DNS refuses its transfers: unsigned, and pool p transfers only with its TSIG "
+            "keys (give its target tsigkey_name and tsigkey_secret)",
+        ),
+    ],
+)
+def test_the_transfer_access_finding(
+    targets: list[dict[str, Any]], host: str, ok: bool, what: str
+) -> None:
+    policy = transfers.TransferPolicy.of("p", [{"host": "192.0.2.1", "port": 53}], targets, [])
+    key = transfers.key_for(targets, host, 53)
+    assert transfer_checks.transfer_access(policy, host, key) == transfer_checks.Check(ok, what)

@@ -27,9 +27,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from zonekeeper.backends.base import BackendError, Master, ZoneTarget
+from zonekeeper.backends.tsig import TsigOptions
 
 CONCURRENCY = 8
 """rndc processes one backend runs at once; an unreachable server then costs at most this
@@ -43,8 +44,10 @@ _SECONDARY_TYPES = frozenset({"secondary", "slave"})
 """Zone types in the statistics channel that this backend can have made ("slave" before 9.18)."""
 
 
-class Options(BaseModel):
-    """A pools.yaml ``bind9`` target's ``options``: Designate's names and defaults."""
+class Options(TsigOptions):
+    """A pools.yaml ``bind9`` target's ``options``: Designate's names and defaults, and the
+    TSIG key named in the ``primaries`` of every zone we add (``TsigOptions``; named.conf must
+    define a ``key`` of that name and secret)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -92,7 +95,7 @@ class Bind9Backend:
         """``rndc addzone`` a secondary of ``zone.masters``; named starts the transfer itself.
         Idempotent: a zone that already exists is success (its config is left as it is).
         Raises Bind9Error."""
-        config = _zone_config(zone)
+        config = _zone_config(zone, self.options.tsigkey_name)
         result = await self._rndc("addzone", zone.name, *self._class_view(), config)
         if result not in (None, _EXISTS):
             raise Bind9Error(self._failure("addzone", zone.name, result))
@@ -182,9 +185,11 @@ class Bind9Backend:
         return f"{self.options.rndc_host}#{self.options.rndc_port}"
 
 
-def _zone_config(zone: ZoneTarget) -> str:
-    """The addzone block. The file name is the zone id: unique, and safe inside quotes."""
-    primaries = " ".join(f"{_address(m)} port {m.port};" for m in zone.masters)
+def _zone_config(zone: ZoneTarget, key: str | None = None) -> str:
+    """The addzone block. The file name is the zone id: unique, and safe inside quotes; the
+    key name was checked to hold only letters, digits, '-', '_' and '.'."""
+    signed = f' key "{key}"' if key else ""
+    primaries = " ".join(f"{_address(m)} port {m.port}{signed};" for m in zone.masters)
     if not primaries:
         raise Bind9Error(f"zone {zone.name} has no masters to transfer from")
     return f'{{ type secondary; primaries {{ {primaries} }}; file "zk-{zone.id}.db"; }};'

@@ -17,9 +17,10 @@ import ssl
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from zonekeeper.backends.base import BackendError, Master, ZoneTarget
+from zonekeeper.backends.tsig import TsigOptions
 
 CONCURRENCY = 8
 """API requests one backend has in flight at once."""
@@ -28,8 +29,9 @@ _SECONDARY_KINDS = frozenset({"slave", "secondary"})
 _ID_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 
 
-class Options(BaseModel):
-    """A pools.yaml ``pdns4`` target's ``options``: Designate's names."""
+class Options(TsigOptions):
+    """A pools.yaml ``pdns4`` target's ``options``: Designate's names, and the TSIG key the
+    server fetches our zones with (``TsigOptions``: we create it in PowerDNS when missing)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -42,8 +44,6 @@ class Options(BaseModel):
     """Sent as ``X-API-Key``."""
     api_ca_cert: str | None = None
     """CA bundle to verify an https ``api_endpoint``; None: the system's."""
-    tsigkey_name: str | None = None
-    """A TSIG key already defined in PowerDNS, used for its transfers from the masters."""
     api_timeout: float = Field(10.0, gt=0)
     """Zonekeeper's addition: seconds per API request."""
 
@@ -58,6 +58,9 @@ class PowerDnsBackend:
     def __init__(self, options: Options) -> None:
         self.options = options
         self._slots = asyncio.Semaphore(CONCURRENCY)
+        self._key_ready = False
+        """The TSIG key is known to be in PowerDNS with our secret (checked once per
+        instance: the worker keeps one instance per target)."""
 
     async def create_zone(self, zone: ZoneTarget) -> None:
         """Create a Slave zone of ``zone.masters``, opt it into IXFR and start its first
@@ -67,6 +70,7 @@ class PowerDnsBackend:
         path = f"{_SERVER}/zones/{zone_id(zone.name)}"
         body = _zone_body(zone, self.options)
         async with self._slots, self._client() as client:
+            await self._ensure_key(client)
             created = await self._send(client, "POST", f"{_SERVER}/zones", body)
             if await self._exists_after(client, created, path):
                 return
@@ -108,6 +112,24 @@ class PowerDnsBackend:
             raise PowerDnsError(
                 f"unexpected zone list from {self.options.api_endpoint}: {error!r}"
             ) from error
+
+    async def _ensure_key(self, client: httpx.AsyncClient) -> None:
+        """Create the TSIG key of the options in PowerDNS, or give an existing key of that
+        name our algorithm and secret. Idempotent; raises PowerDnsError."""
+        key = self.options.tsig_key
+        if key is None or self._key_ready:
+            return
+        body = {"name": key.name, "algorithm": key.algorithm, "key": key.secret}
+        created = await self._send(client, "POST", f"{_SERVER}/tsigkeys", body)
+        if created.status_code == 409:
+            path = f"{_SERVER}/tsigkeys/{zone_id(key.name)}"
+            current = await self._send(client, "GET", path)
+            _check(current, "read TSIG key", key.name)
+            if _key_differs(current.json(), body):
+                _check(await self._send(client, "PUT", path, body), "update TSIG key", key.name)
+        else:
+            _check(created, "create TSIG key", key.name)
+        self._key_ready = True
 
     async def _exists_after(
         self, client: httpx.AsyncClient, created: httpx.Response, path: str
@@ -177,8 +199,18 @@ def _zone_body(zone: ZoneTarget, options: Options) -> dict[str, Any]:
         "nameservers": [],
     }
     if options.tsigkey_name:
-        body["slave_tsig_key_ids"] = [options.tsigkey_name]
+        # Stored by PowerDNS as the zone's AXFR-MASTER-TSIG metadata: the key it signs its
+        # SOA checks and transfers from the masters with.
+        body["slave_tsig_key_ids"] = [zone_id(options.tsigkey_name)]
     return body
+
+
+def _key_differs(current: Any, wanted: dict[str, str]) -> bool:
+    """Whether PowerDNS's key (its GET document) has another secret or algorithm."""
+    if not isinstance(current, dict):
+        return True
+    algorithm = str(current.get("algorithm", "")).lower().rstrip(".")
+    return current.get("key") != wanted["key"] or algorithm != wanted["algorithm"]
 
 
 def _master(master: Master) -> str:

@@ -1,5 +1,6 @@
-"""One request in, its response messages out: parsing, opcode and qtype dispatch, UDP size
-and truncation, and the per-request safety net. Transport-free; ``server.py`` moves the bytes.
+"""One request in, its response messages out: parsing, TSIG verification, opcode and qtype
+dispatch, the transfer ACL, UDP size and truncation, and the per-request safety net.
+Transport-free; ``server.py`` moves the bytes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import dns.rdatatype
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.config import DnsSettings
-from zonekeeper.dns import answer, wire, xfr
+from zonekeeper.dns import access, answer, signing, wire, xfr
 from zonekeeper.storage import serving
 from zonekeeper.storage.database import Database
 
@@ -41,6 +42,8 @@ STATS = (
     "badvers",
     "truncated",
     "dropped",
+    "transfer_refused",
+    "tsig_rejected",
 )
 """The counters in ``MiniDns.stats``; every one starts at 0."""
 
@@ -65,11 +68,15 @@ class Responder:
         self._settings = settings
         self._stats = stats
 
-    async def respond(self, request: bytes, *, tcp: bool) -> AsyncGenerator[bytes, None]:
-        """The response messages to the wire-format ``request``: none when it is dropped (too short
-        to answer, a response, an unverifiable TSIG), one, or several for a zone transfer
-        over TCP. Over UDP at most one message, never larger than the client allows.
-        Never raises for anything the request contains: failures become SERVFAIL."""
+    async def respond(
+        self, request: bytes, *, tcp: bool, source: str
+    ) -> AsyncGenerator[bytes, None]:
+        """The response messages to the wire-format ``request`` from the address ``source``:
+        none when it is dropped (too short to answer, a response), one, or several for a zone
+        transfer over TCP. Over UDP at most one message, never larger than the client allows.
+        A signed request is verified with its zone's pool keys and answered signed, or
+        answered NOTAUTH with the TSIG error. Never raises for anything the request contains:
+        failures become SERVFAIL."""
         query = self._parse(request)
         if isinstance(query, bytes):
             yield query
@@ -80,7 +87,13 @@ class Responder:
         self._count("queries")
         sent = False
         try:
-            async for message in self._dispatch(query, tcp):
+            if query.had_tsig:
+                verified = await self._verify(request, query, source)
+                if isinstance(verified, bytes):
+                    yield verified
+                    return
+                query = verified
+            async for message in self._dispatch(query, tcp, source):
                 sent = True
                 yield message
         except Exception:
@@ -90,11 +103,10 @@ class Responder:
             yield self._error(query, dns.rcode.SERVFAIL)
 
     def _parse(self, request: bytes) -> dns.message.Message | bytes | None:
-        """The query; or a FORMERR reply built from the header; or None to drop it."""
+        """The query, its TSIG (if any) not yet verified: which keys apply depends on the
+        question. Or a FORMERR reply built from the header; or None to drop it."""
         try:
-            query = dns.message.from_wire(request)
-        except dns.message.UnknownTSIGKey:
-            return None  # no TSIG keys yet: a signed request cannot be verified
+            query = dns.message.from_wire(request, keyring=False)
         except (dns.exception.DNSException, ValueError, UnicodeError):
             return self._formerr_from_header(request)
         return None if query.flags & dns.flags.QR else query
@@ -109,12 +121,34 @@ class Responder:
         keep = flags & (0x7800 | dns.flags.RD)  # the opcode bits and RD are echoed
         return wire.HEADER.pack(query_id, dns.flags.QR | keep | dns.rcode.FORMERR, 0, 0, 0, 0)
 
-    async def _dispatch(self, query: dns.message.Message, tcp: bool) -> AsyncIterator[bytes]:
+    async def _verify(
+        self, request: bytes, query: dns.message.Message, source: str
+    ) -> dns.message.Message | bytes:
+        """The request verified with the keys of its zone's pool, or the NOTAUTH answer."""
+        try:
+            async with self._db.read() as conn:
+                keys = await access.keyring(conn, query.question[0].name) if query.question else {}
+            return signing.verify(request, keys)
+        except signing.Rejected as rejected:
+            log.warning(
+                "TSIG from %s rejected (%s, key %s): %s",
+                source,
+                dns.rcode.to_text(rejected.error),
+                query.keyname,
+                rejected.reason,
+            )
+            self._count("tsig_rejected")
+            self._count_rcode(dns.rcode.NOTAUTH)
+            return signing.rejection(query, rejected.error, answer.OUR_PAYLOAD)
+
+    async def _dispatch(
+        self, query: dns.message.Message, tcp: bool, source: str
+    ) -> AsyncIterator[bytes]:
         opcode = query.opcode()
         if query.edns > 0:
             yield self._error(query, dns.rcode.BADVERS)
         elif opcode == dns.opcode.QUERY:
-            async for message in self._query(query, tcp):
+            async for message in self._query(query, tcp, source):
                 yield message
         elif opcode == dns.opcode.NOTIFY:
             yield self._notify(query)
@@ -123,7 +157,9 @@ class Responder:
         else:
             yield self._error(query, dns.rcode.NOTIMP)
 
-    async def _query(self, query: dns.message.Message, tcp: bool) -> AsyncIterator[bytes]:
+    async def _query(
+        self, query: dns.message.Message, tcp: bool, source: str
+    ) -> AsyncIterator[bytes]:
         if len(query.question) != 1:
             yield self._error(query, dns.rcode.FORMERR)
             return
@@ -131,10 +167,10 @@ class Responder:
         if question.rdclass != dns.rdataclass.IN:
             yield self._error(query, dns.rcode.REFUSED)
         elif question.rdtype == dns.rdatatype.AXFR:
-            async for message in self._axfr(query, tcp):
+            async for message in self._axfr(query, tcp, source):
                 yield message
         elif question.rdtype == dns.rdatatype.IXFR:
-            async for message in self._ixfr(query, tcp):
+            async for message in self._ixfr(query, tcp, source):
                 yield message
         else:
             async with self._db.read() as conn:
@@ -148,7 +184,9 @@ class Responder:
         response.flags |= dns.flags.AA
         return response.to_wire(max_size=_size_limit(query, tcp=False))
 
-    async def _axfr(self, query: dns.message.Message, tcp: bool) -> AsyncIterator[bytes]:
+    async def _axfr(
+        self, query: dns.message.Message, tcp: bool, source: str
+    ) -> AsyncIterator[bytes]:
         if not tcp:
             yield self._error(query, dns.rcode.REFUSED)  # AXFR over UDP is not defined
             return
@@ -157,14 +195,20 @@ class Responder:
             if zone is None:
                 yield self._error(query, dns.rcode.NOTAUTH)
                 return
+            if not await self._may_transfer(conn, zone, query, source):
+                yield self._error(query, dns.rcode.REFUSED)
+                return
             self._count("axfr")
             soa = await xfr.soa_record(conn, zone)
-            log.info("AXFR %s at serial %d", zone.name, xfr.soa_serial(soa))
-            limit = self._settings.axfr_message_bytes
-            async for message in xfr.axfr(conn, zone, query, limit, soa):
+            log.info("AXFR %s at serial %d to %s", zone.name, xfr.soa_serial(soa), source)
+            limit = self._settings.axfr_message_bytes - signing.reserve(query)
+            messages = xfr.axfr(conn, zone, query, limit, soa)
+            async for message in signing.signed(query, messages):
                 yield message
 
-    async def _ixfr(self, query: dns.message.Message, tcp: bool) -> AsyncIterator[bytes]:
+    async def _ixfr(
+        self, query: dns.message.Message, tcp: bool, source: str
+    ) -> AsyncIterator[bytes]:
         since = xfr.client_serial(query)
         if since is None:
             yield self._error(query, dns.rcode.FORMERR)
@@ -174,9 +218,35 @@ class Responder:
             if zone is None:
                 yield self._error(query, dns.rcode.NOTAUTH)
                 return
+            if not await self._may_transfer(conn, zone, query, source):
+                yield self._error(query, dns.rcode.REFUSED)
+                return
             self._count("ixfr")
-            async for message in self._ixfr_messages(conn, zone, query, since, tcp):
+            messages = self._ixfr_messages(conn, zone, query, since, tcp)
+            async for message in signing.signed(query, messages):
                 yield message
+
+    async def _may_transfer(
+        self,
+        conn: AsyncConnection,
+        zone: serving.ServedZone,
+        query: dns.message.Message,
+        source: str,
+    ) -> bool:
+        """Whether the zone's pool lets ``source`` transfer it with the request's (verified)
+        key; a refusal is logged with its reason and counted."""
+        policy = await access.transfer_policy(conn, zone, self._settings.allow_transfer)
+        reason = (
+            f"pool {zone.pool_id} is missing"
+            if policy is None
+            else policy.refusal(source, query.keyname)
+        )
+        if reason is None:
+            return True
+        kind = dns.rdatatype.to_text(query.question[0].rdtype)
+        log.warning("refused %s of %s to %s: %s", kind, zone.name, source, reason)
+        self._count("transfer_refused")
+        return False
 
     async def _ixfr_messages(
         self,
@@ -185,9 +255,10 @@ class Responder:
         query: dns.message.Message,
         since: int,
         tcp: bool,
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         """Up to date: the SOA. In the journal: the changes (over UDP only if they fit in one
-        message, else the SOA, which tells the client to use TCP). Otherwise the whole zone."""
+        message, else the SOA, which tells the client to use TCP). Otherwise the whole zone.
+        Unsigned: the caller signs them."""
         soa = await xfr.soa_record(conn, zone)
         current = xfr.soa_serial(soa)
         if xfr.is_up_to_date(since, current):
@@ -195,6 +266,7 @@ class Responder:
             return
         entries = await xfr.ixfr_changes(conn, zone, since, current)
         limit = self._settings.axfr_message_bytes if tcp else _size_limit(query, tcp=False)
+        limit -= signing.reserve(query)
         if entries is not None:
             log.info("IXFR %s %d -> %d: %d changes", zone.name, since, current, len(entries))
             messages = xfr.ixfr_messages(query, soa, entries, limit)

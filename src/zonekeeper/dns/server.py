@@ -94,7 +94,8 @@ class MiniDns:
 
     async def _answer_datagram(self, wire: bytes, address: tuple[str, int]) -> None:
         try:
-            async with contextlib.aclosing(self._responder.respond(wire, tcp=False)) as replies:
+            replies_to = self._responder.respond(wire, tcp=False, source=address[0])
+            async with contextlib.aclosing(replies_to) as replies:
                 async for reply in replies:
                     if self._udp is not None:
                         self._udp.sendto(reply, address)
@@ -112,8 +113,9 @@ class MiniDns:
             self._track(task)
         self.stats["tcp_connections"] += 1
         try:
+            source = str(writer.get_extra_info("peername")[0])
             while (wire := await self._read_message(reader)) is not None:
-                await self._answer_stream(wire, writer)
+                await self._answer_stream(wire, writer, source)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client went away
         except asyncio.CancelledError:
@@ -141,8 +143,9 @@ class MiniDns:
                 raise
             return None
 
-    async def _answer_stream(self, wire: bytes, writer: asyncio.StreamWriter) -> None:
-        async with contextlib.aclosing(self._responder.respond(wire, tcp=True)) as replies:
+    async def _answer_stream(self, wire: bytes, writer: asyncio.StreamWriter, source: str) -> None:
+        replies_to = self._responder.respond(wire, tcp=True, source=source)
+        async with contextlib.aclosing(replies_to) as replies:
             async for reply in replies:
                 writer.write(_LENGTH.pack(len(reply)) + reply)
                 await writer.drain()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from typing import Any, TypeVar
 
 import dns.message
@@ -51,7 +51,7 @@ async def axfr(
     query: dns.message.Message,
     limit: int,
     soa: serving.ServedRecord,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The whole zone as messages of about ``limit`` bytes: ``soa``, every other record,
     ``soa`` again. ``soa`` is the zone's SOA row read in the same snapshot."""
     encoder = Encoder(zone.name)

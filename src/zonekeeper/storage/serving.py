@@ -29,6 +29,8 @@ class ServedZone:
     name: str
     ttl: int
     serial: int
+    pool_id: str = DEFAULT_POOL_ID
+    """Whose TSIG keys and transfer ACL apply."""
 
 
 RecordRow = tuple[str, str, int, bytes]
@@ -78,7 +80,7 @@ async def find_zone(conn: AsyncConnection, candidates: Collection[str]) -> Serve
     if not candidates:
         return None
     stmt = (
-        select(zones.c.id, zones.c.name, zones.c.ttl, zones.c.serial)
+        select(zones.c.id, zones.c.name, zones.c.ttl, zones.c.serial, zones.c.pool_id)
         .where(zones.c.name.in_(candidates), zones.c.action != Action.DELETE.value)
         .order_by(
             func.length(zones.c.name).desc(),
@@ -88,7 +90,7 @@ async def find_zone(conn: AsyncConnection, candidates: Collection[str]) -> Serve
         .limit(1)
     )
     row = (await conn.execute(stmt)).first()
-    return None if row is None else ServedZone(row.id, row.name, row.ttl, row.serial)
+    return None if row is None else ServedZone(row.id, row.name, row.ttl, row.serial, row.pool_id)
 
 
 async def records_at(

@@ -1,5 +1,6 @@
 """`zonekeeper doctor`: walk the chain API/DB -> mini-DNS -> targets -> nameservers for a zone
-and name the broken link in plain words. Read-only: it changes nothing."""
+and name the broken link in plain words. It changes nothing; the one message that could make a
+server act is a NOTIFY (at most an SOA check), see ``transfer_checks``."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ import dns.zone
 
 from zonekeeper import backends
 from zonekeeper.config import Settings, connect_address, parse_hostport
+from zonekeeper.domain import transfers
 from zonekeeper.domain.models import ListQuery, Zone
 from zonekeeper.service import context, zones
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import pools
 from zonekeeper.storage.pools import Pool
-from zonekeeper.worker import probe, targets
+from zonekeeper.worker import probe, targets, transfer_checks
 from zonekeeper.worker.plan import Reason
 
 TIMEOUT = 2.0
@@ -44,10 +46,11 @@ async def diagnose(env: ServiceEnv, zone_name: str) -> list[Finding]:
     if pool is None:
         return [*findings, Finding(False, "database", f"pool {zone.pool_id} is missing")]
     mini_dns = _mini_dns_address(pool, env.settings)
-    findings += await _mini_dns(zone, mini_dns)
+    keys = list(transfers.pool_keys(pool.targets).values())
+    findings += await _mini_dns(zone, mini_dns, keys[0] if keys else None)
     for target in pool.targets:
         findings += await _target(zone, target, mini_dns)
-    findings += await _nameservers(zone, pool)
+    findings += await _nameservers(zone, pool, env.settings)
     return findings
 
 
@@ -76,7 +79,9 @@ def _database(zone: Zone) -> Finding:
     return Finding(zone.status.value != "ERROR", "database", state + reason)
 
 
-async def _mini_dns(zone: Zone, address: tuple[str, int]) -> list[Finding]:
+async def _mini_dns(
+    zone: Zone, address: tuple[str, int], key: transfers.TsigKey | None
+) -> list[Finding]:
     host, port = address
     where = f"mini-DNS {host}:{port}"
     observed = await probe.soa_serial(zone.name, host, port, TIMEOUT)
@@ -85,11 +90,12 @@ async def _mini_dns(zone: Zone, address: tuple[str, int]) -> list[Finding]:
         return [Finding(False, where, f"does not serve the zone's SOA ({why}): is serve running?")]
     findings = [Finding(observed.serial == zone.serial, where, f"SOA serial {observed.serial}")]
     try:
-        transferred = await asyncio.to_thread(_axfr, zone.name, host, port)
+        transferred = await asyncio.to_thread(_axfr, zone.name, host, port, key)
     except (dns.exception.DNSException, OSError) as error:
         return [*findings, Finding(False, where, f"AXFR failed: {error}")]
     count = sum(len(rds) for _, node in transferred.nodes.items() for rds in node.rdatasets)
-    return [*findings, Finding(True, where, f"AXFR complete, {count} records")]
+    signed = f", signed with TSIG key {key.name}" if key is not None else ""
+    return [*findings, Finding(True, where, f"AXFR complete, {count} records{signed}")]
 
 
 async def _target(
@@ -130,7 +136,7 @@ def _masters(target: Mapping[str, Any], mini_dns: tuple[str, int], where: str) -
     ]
 
 
-async def _nameservers(zone: Zone, pool: Pool) -> list[Finding]:
+async def _nameservers(zone: Zone, pool: Pool, settings: Settings) -> list[Finding]:
     findings = []
     if not pool.nameservers:
         return [Finding(False, "pool", f"pool {pool.name} has no nameservers to verify against")]
@@ -138,7 +144,29 @@ async def _nameservers(zone: Zone, pool: Pool) -> list[Finding]:
         host, port = str(entry["host"]), int(entry["port"])
         observed = await probe.soa_serial(zone.name, host, port, TIMEOUT)
         findings.append(_nameserver(zone, host, port, observed.serial, observed.failure))
+        if not _is_embedded(pool):
+            findings += await _transfer_link(zone, pool, host, port, settings)
     return findings
+
+
+async def _transfer_link(
+    zone: Zone, pool: Pool, host: str, port: int, settings: Settings
+) -> list[Finding]:
+    """Can the nameserver transfer from the mini-DNS, and does it take our NOTIFY?"""
+    where = f"nameserver {host}:{port}"
+    policy = transfers.TransferPolicy.of(
+        pool.name, pool.nameservers, pool.targets, settings.dns.allow_transfer
+    )
+    key = transfers.key_for(pool.targets, host, port)
+    checks = [transfer_checks.transfer_access(policy, host, key)]
+    notified = await transfer_checks.notify_accepted(zone.name, host, port, key, TIMEOUT)
+    checks += [notified] if notified is not None else []
+    return [Finding(check.ok, where, check.what) for check in checks]
+
+
+def _is_embedded(pool: Pool) -> bool:
+    """The mini-DNS is the pool's nameserver: there is no transfer to check."""
+    return all(target.get("type") == "embedded" for target in pool.targets)
 
 
 def _nameserver(
@@ -161,8 +189,9 @@ def _nameserver(
     return Finding(True, where, f"serves serial {serial}")
 
 
-def _axfr(name: str, host: str, port: int) -> dns.zone.Zone:
-    return dns.zone.from_xfr(dns.query.xfr(host, name, port=port, timeout=TIMEOUT))
+def _axfr(name: str, host: str, port: int, key: transfers.TsigKey | None) -> dns.zone.Zone:
+    keyring = {key.dns_name: key.to_dnspython()} if key is not None else None
+    return dns.zone.from_xfr(dns.query.xfr(host, name, port=port, timeout=TIMEOUT, keyring=keyring))
 
 
 def _pairs(pairs: Sequence[tuple[str, int]]) -> str:

@@ -22,6 +22,13 @@ class Reason(StrEnum):
     STILL_SERVED = "still_served"
     """The zone is being deleted and the nameserver still serves it."""
     NETWORK_ERROR = "network_error"
+    TSIG_BADKEY = "tsig_badkey"
+    """The server does not know our TSIG key (by name or algorithm)."""
+    TSIG_BADSIG = "tsig_badsig"
+    """The server knows the key's name, with another secret."""
+    TSIG_REJECTED = "tsig_rejected"
+    """The server rejected our signature some other way (clock skew, or, as PowerDNS does,
+    an unsigned answer to a message it could not verify)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,23 +12,46 @@ import dns.name
 import dns.opcode
 import dns.rcode
 import dns.rdatatype
+import dns.tsig
 
+from zonekeeper.domain import transfers
 from zonekeeper.worker.plan import Observation, Reason
 
 
-async def notify(zone: str, host: str, port: int, timeout: float) -> Reason | None:
-    """Send a NOTIFY for ``zone``; None when acknowledged, else why not. Never raises."""
+async def notify(
+    zone: str, host: str, port: int, timeout: float, key: transfers.TsigKey | None = None
+) -> Reason | None:
+    """Send a NOTIFY for ``zone``, signed with ``key`` when given; None when acknowledged
+    (and, if signed, the answer's signature verified), else why not. Never raises."""
     message = dns.message.make_query(zone, dns.rdatatype.SOA)
     message.set_opcode(dns.opcode.NOTIFY)
     message.flags |= dns.flags.AA
     message.flags &= ~dns.flags.RD
+    if key is not None:
+        message.use_tsig(key.to_dnspython())
     try:
         reply = await dns.asyncquery.udp(message, host, port=port, timeout=timeout)
     except dns.exception.Timeout:
         return Reason.TIMEOUT
+    except dns.tsig.PeerBadKey:
+        return Reason.TSIG_BADKEY
+    except dns.tsig.PeerBadSignature:
+        return Reason.TSIG_BADSIG
+    except (dns.tsig.PeerError, dns.tsig.BadSignature, dns.tsig.BadTime):
+        return Reason.TSIG_REJECTED
+    except dns.exception.FormError:
+        # An unsigned answer to a signed NOTIFY: how PowerDNS turns down a key it cannot use.
+        return Reason.TSIG_REJECTED if key is not None else Reason.NETWORK_ERROR
     except (OSError, dns.exception.DNSException):
         return Reason.NETWORK_ERROR
-    return Reason.REFUSED if reply.rcode() != dns.rcode.NOERROR else None
+    return _notify_failure(reply.rcode())
+
+
+def _notify_failure(rcode: dns.rcode.Rcode) -> Reason | None:
+    if rcode == dns.rcode.NOERROR:
+        return None
+    # NOTAUTH: BIND's answer for a zone it is not a secondary of.
+    return Reason.NOT_AUTHORITATIVE if rcode == dns.rcode.NOTAUTH else Reason.REFUSED
 
 
 async def soa_serial(zone: str, host: str, port: int, timeout: float) -> Observation:

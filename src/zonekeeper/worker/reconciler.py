@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from zonekeeper import backends
+from zonekeeper.domain import transfers
 from zonekeeper.domain.models import Action, NameserverState, TargetState, Zone
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import changes, claims, nameserver_states, pools, target_states
@@ -112,7 +113,7 @@ class Worker:
             # asked for the new serial alongside the NOTIFY.
             holding = [t for t in pool.targets if _is_active(known.get(targets.describe(t)))]
             await asyncio.gather(
-                self._notify(zone.name, nameservers + _addresses(pool.also_notifies)),
+                self._notify(zone.name, pool),
                 *(self._refresh(zone, target) for target in holding),
             )
         polled = await self._poll(zone, nameservers, deleting)
@@ -158,9 +159,17 @@ class Worker:
             self._backends[key] = backends.load(str(target["type"]), options)
         return self._backends[key]
 
-    async def _notify(self, zone_name: str, destinations: list[tuple[str, int]]) -> None:
+    async def _notify(self, zone_name: str, pool: pools.Pool) -> None:
+        """NOTIFY the nameservers, each signed with the pool's key for it (if any), and the
+        also-notifies unsigned: they are not the pool's, so we know no key of theirs."""
         timeout = self.settings.poll_timeout
-        await asyncio.gather(*(probe.notify(zone_name, h, p, timeout) for h, p in destinations))
+        signed = [
+            (h, p, transfers.key_for(pool.targets, h, p)) for h, p in _addresses(pool.nameservers)
+        ]
+        unsigned = [(h, p, None) for h, p in _addresses(pool.also_notifies)]
+        await asyncio.gather(
+            *(probe.notify(zone_name, h, p, timeout, key) for h, p, key in signed + unsigned)
+        )
 
     async def _poll(
         self, zone: Zone, nameservers: list[tuple[str, int]], deleting: bool
