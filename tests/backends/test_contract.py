@@ -4,6 +4,7 @@ primary, both operations are idempotent, list_zones sees the zone, delete makes 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -14,6 +15,8 @@ import dns.rcode
 import dns.rdatatype
 
 from tests.backends.conftest import SERIAL, WWW, Primary, Secondary
+from tests.fixtures_servers import free_port
+from zonekeeper import backends
 
 WAIT = 5.0
 """Seconds a server gets to start or stop serving (measured: 20-40 ms)."""
@@ -64,3 +67,22 @@ async def test_create_list_delete(secondary: Secondary, primary: Primary) -> Non
     await wait_until(port, zone.name, "SOA", lambda a: a.rcode() in GONE)
     await backend.delete_zone(zone)
     assert zone.name not in await backend.list_zones()
+
+
+async def test_creating_again_moves_the_zone_to_new_masters(
+    secondary: Secondary, primary: Primary
+) -> None:
+    backend, port, zone = secondary.backend, secondary.port, primary.target()
+    nowhere = dataclasses.replace(zone, masters=(backends.Master("127.0.0.1", free_port()),))
+    await backend.create_zone(nowhere)  # exists, but can never transfer from there
+    await asyncio.sleep(0.3)
+    assert serial_of(await ask_tcp(port, zone.name)) is None
+
+    await backend.create_zone(zone)  # the pool's masters changed: provisioned again
+
+    await wait_until(port, zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
+    await backend.delete_zone(zone)
+
+
+async def ask_tcp(port: int, name: str) -> dns.message.Message:
+    return await dns.asyncquery.tcp(dns.message.make_query(name, "SOA"), "127.0.0.1", port=port)

@@ -74,3 +74,23 @@ async def test_powerdns_gets_the_key_and_transfers_signed(pdns: Pdns, primary: P
     assert metadata.json()["metadata"] == ["pool-key."]
     assert [k["name"] for k in keys] == ["pool-key"]
     assert primary.mini_dns.stats["tsig_rejected"] == 0
+
+
+async def test_a_key_given_to_a_zone_bind_already_holds_is_applied_once(
+    tmp_path: Path, primary: Primary
+) -> None:
+    server = start_named(tmp_path / "named-later", tsig=("pool-key", SECRET))
+    try:
+        await backends.load("bind9", server.options()).create_zone(primary.target())
+        await wait_until(server.port, primary.zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
+        keyed_backend = backends.load("bind9", server.options(**KEY))
+
+        await keyed_backend.create_zone(primary.target())  # the target got the pool's key
+        await keyed_backend.create_zone(primary.target())  # nothing changed any more
+
+        shown = rndc(server, "showzone", primary.zone.name)
+        assert f'127.0.0.1 port {primary.port} key "pool-key"' in shown
+        log = server.log_file.read_text()
+        assert log.count("received control channel command 'modzone") == 1
+    finally:
+        stop(server.process)

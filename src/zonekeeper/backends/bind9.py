@@ -38,6 +38,7 @@ many processes, each ended by ``rndc_timeout``."""
 DEFAULT_RNDC_TIMEOUT = 10.0
 _FAILED = re.compile(r"^rndc: '(?P<command>[a-z-]+)' failed: (?P<result>.+)$", re.MULTILINE)
 _EXISTS = "already exists"
+_PRIMARIES = re.compile(r"\b(?:primaries|masters)\s*\{(?P<inside>[^{}]*)\}")
 _NOT_FOUND = "not found"
 _KEY_REJECTED = "connection to remote host closed"
 _SECONDARY_TYPES = frozenset({"secondary", "slave"})
@@ -93,11 +94,18 @@ class Bind9Backend:
 
     async def create_zone(self, zone: ZoneTarget) -> None:
         """``rndc addzone`` a secondary of ``zone.masters``; named starts the transfer itself.
-        Idempotent: a zone that already exists is success (its config is left as it is).
-        Raises Bind9Error."""
+        Idempotent: a zone that already exists is success, and when its primaries (masters,
+        key) differ from these, ``rndc modzone`` gives it these (a modzone reloads the zone,
+        so an unchanged one is left alone). Raises Bind9Error."""
         config = _zone_config(zone, self.options.tsigkey_name)
         result = await self._rndc("addzone", zone.name, *self._class_view(), config)
-        if result not in (None, _EXISTS):
+        if result == _EXISTS:
+            if await self._primaries_of(zone) == _primaries(config):
+                return
+            result = await self._rndc("modzone", zone.name, *self._class_view(), config)
+            if result is not None:
+                raise Bind9Error(self._failure("modzone", zone.name, result))
+        elif result is not None:
             raise Bind9Error(self._failure("addzone", zone.name, result))
 
     async def delete_zone(self, zone: ZoneTarget) -> None:
@@ -124,6 +132,13 @@ class Bind9Backend:
             )
         document = await _get_json(f"{url.rstrip('/')}/json/v1/zones", self.timeout)
         return _secondary_zones(document, self.options.view or "_default")
+
+    async def _primaries_of(self, zone: ZoneTarget) -> str | None:
+        """The primaries clause named has for the zone (``rndc showzone``), None if unknown."""
+        output, status = await self._run(
+            self._command(["showzone", zone.name, *self._class_view()])
+        )
+        return _primaries(output) if status == 0 else None
 
     def _class_view(self) -> list[str]:
         return ["IN", self.options.view] if self.options.view else []
@@ -183,6 +198,13 @@ class Bind9Backend:
 
     def _server(self) -> str:
         return f"{self.options.rndc_host}#{self.options.rndc_port}"
+
+
+def _primaries(config: str) -> str | None:
+    """The inside of a zone config's primaries (or, before 9.18, masters) clause, with its
+    spacing normalized: what decides where the zone transfers from, and with which key."""
+    found = _PRIMARIES.search(config)
+    return " ".join(found["inside"].split()) if found else None
 
 
 def _zone_config(zone: ZoneTarget, key: str | None = None) -> str:

@@ -64,8 +64,8 @@ class PowerDnsBackend:
 
     async def create_zone(self, zone: ZoneTarget) -> None:
         """Create a Slave zone of ``zone.masters``, opt it into IXFR and start its first
-        transfer. Idempotent: an existing zone is success and left as it is (a zone whose
-        IXFR/retrieve step failed still works: AXFR, and the worker's NOTIFY fetches it).
+        transfer. Idempotent: an existing zone gets these masters and key (the worker
+        provisions again only when something changed) and is fetched again.
         Raises PowerDnsError."""
         path = f"{_SERVER}/zones/{zone_id(zone.name)}"
         body = _zone_body(zone, self.options)
@@ -73,8 +73,10 @@ class PowerDnsBackend:
             await self._ensure_key(client)
             created = await self._send(client, "POST", f"{_SERVER}/zones", body)
             if await self._exists_after(client, created, path):
-                return
-            _check(created, "create", zone.name)
+                settings = {k: v for k, v in body.items() if k not in ("name", "nameservers")}
+                _check(await self._send(client, "PUT", path, settings), "update", zone.name)
+            else:
+                _check(created, "create", zone.name)
             for step, step_body in (
                 ("metadata/IXFR", {"metadata": ["1"]}),
                 ("axfr-retrieve", None),
