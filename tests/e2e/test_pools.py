@@ -319,3 +319,31 @@ def test_sigkill_mid_push_loses_nothing(tmp_path: Path, servers: tuple[Named, Na
                 assert answer(ns.port, zone["name"], "SOA").answer[0][0].serial == active["serial"]
     finally:
         again.terminate()
+
+
+def test_a_mini_dns_moved_to_another_port_takes_its_zones_along(
+    tmp_path: Path, servers: tuple[Named, Named, Pdns]
+) -> None:
+    old_port, new_port = free_port(), free_port()
+    server = serve_with_pool(tmp_path, pools_yaml(old_port, *servers), old_port)
+    try:
+        client: Client = designate(server.base_url)
+        zone = client.zones.create("moved.example.", email="a@moved.example")
+        wait_active(client, zone["id"], timeout=30)
+    finally:
+        server.terminate()
+
+    # The operator moves the mini-DNS and tells the pool: every zone is pushed again.
+    pools_file = tmp_path / "pools.yaml"
+    pools_file.write_text(yaml.safe_dump(pools_yaml(new_port, *servers)))
+    server = Serve(server.data_dir, "--dns-listen", f"127.0.0.1:{new_port}", env=FAST_RETRIES)
+    try:
+        updated = zonekeeper(server, "pool", "update", "--file", str(pools_file))
+        assert "zones pushed again to its targets and nameservers: 1" in updated.stdout
+        client = designate(server.base_url)
+        client.recordsets.create(zone["id"], "www", "A", ["192.0.2.90"])
+        wait_active(client, zone["id"], timeout=30)
+        for ns in servers:  # each transferred the new serial from the new port
+            wait_answered(ns.port, "www.moved.example.", "A", {"192.0.2.90"})
+    finally:
+        server.terminate()
