@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zonekeeper.worker.plan import Observation, Reason, backoff, describe, judge
+from zonekeeper.worker.plan import Observation, Reason, Verdict, backoff, describe, explain, judge
 
 A, B, C = ("10.0.0.1", 53), ("10.0.0.2", 53), ("10.0.0.3", 53)
 
@@ -65,3 +65,29 @@ def test_backoff_doubles_up_to_the_ceiling(attempt: int, expected: float) -> Non
 def test_describe_names_each_nameserver() -> None:
     text = describe({B: Reason.TIMEOUT, A: Reason.BEHIND})
     assert text == "10.0.0.1:53 behind; 10.0.0.2:53 timeout"
+
+
+@pytest.mark.parametrize(
+    ("lagging", "notified", "explained"),
+    [
+        # Took the NOTIFY, still behind after the polls: it could not transfer.
+        (Reason.BEHIND, None, Reason.TRANSFER_FAILED),
+        # Turned the NOTIFY down: that is the reason.
+        (Reason.BEHIND, Reason.TSIG_BADKEY, Reason.TSIG_BADKEY),
+        (Reason.BEHIND, Reason.REFUSED, Reason.REFUSED),
+        # Anything but "behind" already says what is wrong.
+        (Reason.TIMEOUT, None, Reason.TIMEOUT),
+        (Reason.NOT_AUTHORITATIVE, Reason.REFUSED, Reason.NOT_AUTHORITATIVE),
+    ],
+)
+def test_explain_makes_behind_precise(
+    lagging: Reason, notified: Reason | None, explained: Reason
+) -> None:
+    ns = ("192.0.2.1", 53)
+    verdict = explain(Verdict(False, {ns: lagging}), {ns: notified})
+    assert verdict == Verdict(False, {ns: explained})
+
+
+def test_explain_leaves_nameservers_never_notified_alone() -> None:
+    ns = ("192.0.2.1", 53)
+    assert explain(Verdict(False, {ns: Reason.BEHIND}), {}).lagging == {ns: Reason.BEHIND}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,6 +22,9 @@ class Reason(StrEnum):
     STILL_SERVED = "still_served"
     """The zone is being deleted and the nameserver still serves it."""
     NETWORK_ERROR = "network_error"
+    TRANSFER_FAILED = "transfer_failed"
+    """Took our NOTIFY, yet still serves an older serial after all of an attempt's polls: it
+    could not fetch the zone from the mini-DNS (ACL, key, masters) or gave up trying."""
     TSIG_BADKEY = "tsig_badkey"
     """The server does not know our TSIG key (by name or algorithm)."""
     TSIG_BADSIG = "tsig_badsig"
@@ -76,6 +79,19 @@ def _lag(observation: Observation, serial: int, deleting: bool) -> Reason | None
     if observation.serial is None:
         return Reason.NOT_AUTHORITATIVE
     return None if serial_ge(observation.serial, serial) else Reason.BEHIND
+
+
+def explain(verdict: Verdict, notified: Mapping[tuple[str, int], Reason | None]) -> Verdict:
+    """The verdict at the end of an attempt, with "behind" made precise from how each
+    nameserver took our NOTIFY: the NOTIFY's failure when it failed (refused, a TSIG key it
+    lacks), else ``TRANSFER_FAILED``. Nameservers not notified (deletes) keep their reason."""
+    lagging = {
+        address: (notified[address] or Reason.TRANSFER_FAILED)
+        if reason is Reason.BEHIND and address in notified
+        else reason
+        for address, reason in verdict.lagging.items()
+    }
+    return Verdict(verdict.done, lagging)
 
 
 def backoff(attempt: int, first: float, ceiling: float) -> float:

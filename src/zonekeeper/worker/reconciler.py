@@ -22,7 +22,7 @@ from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import changes, claims, nameserver_states, pools, target_states
 from zonekeeper.storage import zones as zone_rows
 from zonekeeper.worker import plan, probe, targets
-from zonekeeper.worker.plan import Observation, Verdict
+from zonekeeper.worker.plan import Observation, Reason, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -108,17 +108,19 @@ class Worker:
             *(self._provision(zone, target, known, deleting) for target in pool.targets)
         )
         nameservers = _addresses(pool.nameservers)
+        notified: dict[tuple[str, int], Reason | None] = {}
         if not deleting:
             # Targets provisioned just now are fetching the zone already; the others are
             # asked for the new serial alongside the NOTIFY.
             holding = [t for t in pool.targets if _is_active(known.get(targets.describe(t)))]
-            await asyncio.gather(
-                self._notify(zone.name, pool),
-                *(self._refresh(zone, target) for target in holding),
+            notified, _ = await asyncio.gather(
+                self._notify(zone.name, pool), self._refresh(zone, holding)
             )
         polled = await self._poll(zone, nameservers, deleting)
         if polled is not None:
-            await self._record(zone, *polled, deleting, provisioned)
+            verdict, observations = polled
+            verdict = plan.explain(verdict, notified)
+            await self._record(zone, verdict, observations, deleting, provisioned)
 
     async def _provision(
         self,
@@ -142,9 +144,12 @@ class Worker:
             return TargetState(name, "ERROR", error.reason, f"{name}: {error}", self.env.now())
         return TargetState(name, "ACTIVE", None, None, self.env.now())
 
-    async def _refresh(self, zone: Zone, target: Mapping[str, Any]) -> None:
-        """Ask a target holding the zone to fetch the new serial. Only a shortcut: when it
-        fails, the NOTIFY and the polls still do the work, so the failure is just logged."""
+    async def _refresh(self, zone: Zone, holding: Sequence[Mapping[str, Any]]) -> None:
+        """Ask the targets holding the zone to fetch the new serial, all at once."""
+        await asyncio.gather(*(self._refresh_one(zone, target) for target in holding))
+
+    async def _refresh_one(self, zone: Zone, target: Mapping[str, Any]) -> None:
+        # Only a shortcut: when it fails, the NOTIFY and the polls still do the work.
         try:
             await self._backend(target).refresh_zone(_zone_target(zone, target))
         except backends.BackendError as error:
@@ -159,17 +164,21 @@ class Worker:
             self._backends[key] = backends.load(str(target["type"]), options)
         return self._backends[key]
 
-    async def _notify(self, zone_name: str, pool: pools.Pool) -> None:
+    async def _notify(
+        self, zone_name: str, pool: pools.Pool
+    ) -> dict[tuple[str, int], Reason | None]:
         """NOTIFY the nameservers, each signed with the pool's key for it (if any), and the
-        also-notifies unsigned: they are not the pool's, so we know no key of theirs."""
+        also-notifies unsigned: they are not the pool's, so we know no key of theirs.
+        Returns how each nameserver took it (None: acknowledged)."""
         timeout = self.settings.poll_timeout
         signed = [
             (h, p, transfers.key_for(pool.targets, h, p)) for h, p in _addresses(pool.nameservers)
         ]
         unsigned = [(h, p, None) for h, p in _addresses(pool.also_notifies)]
-        await asyncio.gather(
+        outcomes = await asyncio.gather(
             *(probe.notify(zone_name, h, p, timeout, key) for h, p, key in signed + unsigned)
         )
+        return {(h, p): outcome for (h, p, _), outcome in zip(signed, outcomes, strict=False)}
 
     async def _poll(
         self, zone: Zone, nameservers: list[tuple[str, int]], deleting: bool
