@@ -5,33 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from zonekeeper.config import Settings
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.domain.models import Status
 from zonekeeper.service import context, pools, propagation, recordsets, zones
 from zonekeeper.service.env import ServiceEnv
-from zonekeeper.storage import migrate
-from zonekeeper.storage.database import Database
 from zonekeeper.worker.reconciler import Worker
 
 ADMIN = context.internal("p1")
-
-
-@pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[ServiceEnv]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'zk.sqlite'}"
-    await migrate.upgrade(url)
-    settings = Settings(database_url=url, data_dir=tmp_path)
-    settings.worker.poll_timeout = 0.2
-    settings.worker.max_attempts = 2
-    db = Database(settings.effective_database_url())
-    yield ServiceEnv(db=db, settings=settings)
-    await db.close()
 
 
 async def until_settled(worker: Worker, env: ServiceEnv, zone_id: str, rounds: int = 50) -> None:

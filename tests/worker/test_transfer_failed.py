@@ -3,7 +3,7 @@ its transfers leave from) is named ``transfer_failed``, not merely ``behind``.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +11,11 @@ import pytest
 from sqlalchemy import update
 
 from tests.fixtures_servers import Named, start_named, stop
-from zonekeeper.config import DnsSettings, Settings
+from zonekeeper.config import DnsSettings
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.domain.models import DEFAULT_POOL_ID, Status
 from zonekeeper.service import context, pools, propagation, recordsets, zones
 from zonekeeper.service.env import ServiceEnv
-from zonekeeper.storage import migrate
-from zonekeeper.storage.database import Database
 from zonekeeper.storage.tables import pools as pool_table
 from zonekeeper.worker.reconciler import Worker
 
@@ -33,18 +31,6 @@ def bind(tmp_path: Path) -> Iterator[Named]:
     )
     yield server
     stop(server.process)
-
-
-@pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[ServiceEnv]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'zk.sqlite'}"
-    await migrate.upgrade(url)
-    settings = Settings(database_url=url, data_dir=tmp_path)
-    settings.worker.poll_timeout = 0.5
-    settings.worker.poll_retry_interval = 0.01
-    db = Database(settings.effective_database_url())
-    yield ServiceEnv(db=db, settings=settings)
-    await db.close()
 
 
 async def use_target(env: ServiceEnv, bind: Named, host: str, mini_dns_port: int) -> None:
@@ -66,6 +52,7 @@ async def use_target(env: ServiceEnv, bind: Named, host: str, mini_dns_port: int
 async def test_a_notified_nameserver_that_cannot_transfer_is_transfer_failed(
     env: ServiceEnv, bind: Named
 ) -> None:
+    env.settings.worker.poll_retry_interval = 0.01  # the attempt's polls end in ~1 s
     mini_dns = MiniDns(env.db, DnsSettings(listen="127.0.0.1:0", allow_transfer=[]))
     _, port = await mini_dns.start()
     try:
