@@ -147,9 +147,13 @@ def test_zone_lifecycle_on_bind_and_powerdns(
 
         rs = client.recordsets.list(zone["id"], criterion={"name": "www.pool.example."})[0]
         client.recordsets.update(zone["id"], rs["id"], {"records": ["192.0.2.81"]})
-        wait_active(client, zone["id"], timeout=30)
+        updated = wait_active(client, zone["id"], timeout=30)
         for ns in servers:
             wait_answered(ns.port, "www.pool.example.", "A", {"192.0.2.81"})
+        # Our NOTIFY carries the SOA, so BIND knows the new serial without asking for it.
+        bind_log = servers[0].log_file.read_text()
+        assert "pool.example/IN: notify from 127.0.0.1#" in bind_log
+        assert f": serial {updated['serial']}" in bind_log
         # One-record changes travel as IXFR (the mini-DNS logs each transfer it serves).
         incremental = [line for line in server.lines if "IXFR pool.example." in line]
         assert len([line for line in incremental if "changes" in line]) >= 2, server.lines

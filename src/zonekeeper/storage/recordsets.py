@@ -265,6 +265,20 @@ async def lock_zone_with_soa(conn: AsyncConnection, zone_id: str) -> tuple[Zone,
     return zone_rows.from_row(row), soa
 
 
+async def soa_data(conn: AsyncConnection, zone: Zone) -> str | None:
+    """The zone's SOA record as stored (presentation text), without locking anything."""
+    stmt = (
+        select(records.c.data)
+        .select_from(recordsets.join(records, records.c.recordset_id == recordsets.c.id))
+        .where(
+            recordsets.c.zone_id == zone.id,
+            recordsets.c.name == zone.name,  # so the unique index finds it
+            recordsets.c.type == "SOA",
+        )
+    )
+    return (await conn.execute(stmt)).scalar()
+
+
 async def set_record(conn: AsyncConnection, record_id: str, record: CanonicalRecord) -> None:
     """Overwrite one record's data and rdata (used for the SOA)."""
     await conn.execute(

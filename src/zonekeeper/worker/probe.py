@@ -12,6 +12,7 @@ import dns.name
 import dns.opcode
 import dns.rcode
 import dns.rdatatype
+import dns.rrset
 import dns.tsig
 
 from zonekeeper.domain import transfers
@@ -19,14 +20,25 @@ from zonekeeper.worker.plan import Observation, Reason
 
 
 async def notify(
-    zone: str, host: str, port: int, timeout: float, key: transfers.TsigKey | None = None
+    zone: str,
+    host: str,
+    port: int,
+    timeout: float,
+    key: transfers.TsigKey | None = None,
+    soa: dns.rrset.RRset | None = None,
 ) -> Reason | None:
     """Send a NOTIFY for ``zone``, signed with ``key`` when given; None when acknowledged
-    (and, if signed, the answer's signature verified), else why not. Never raises."""
+    (and, if signed, the answer's signature verified), else why not. Never raises.
+
+    ``soa``, the zone's SOA, goes in the answer section (RFC 1996's hint): BIND then knows the
+    new serial without first asking us for it, and ignores a NOTIFY it is already up to date
+    with."""
     message = dns.message.make_query(zone, dns.rdatatype.SOA)
     message.set_opcode(dns.opcode.NOTIFY)
     message.flags |= dns.flags.AA
     message.flags &= ~dns.flags.RD
+    if soa is not None:
+        message.answer.append(soa)
     if key is not None:
         message.use_tsig(key.to_dnspython())
     try:

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import dns.rrset
+
 from zonekeeper import backends
 from zonekeeper.domain import transfers
 from zonekeeper.domain.models import Action, NameserverState, TargetState, Zone
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import changes, claims, nameserver_states, pools, target_states
+from zonekeeper.storage import recordsets as recordset_rows
 from zonekeeper.storage import zones as zone_rows
 from zonekeeper.worker import plan, probe, targets
 from zonekeeper.worker.plan import Observation, Reason, Verdict
@@ -102,6 +105,7 @@ class Worker:
         async with self.env.db.read() as conn:
             pool = await pools.get_pool(conn, zone.pool_id)
             known = {s.target: s for s in await target_states.for_zone(conn, zone.id)}
+            soa = None if deleting else await recordset_rows.soa_data(conn, zone)
         if pool is None:
             raise RuntimeError(f"zone {zone.id} refers to a missing pool {zone.pool_id}")
         provisioned = await asyncio.gather(
@@ -114,7 +118,7 @@ class Worker:
             # asked for the new serial alongside the NOTIFY.
             holding = [t for t in pool.targets if _is_active(known.get(targets.describe(t)))]
             notified, _ = await asyncio.gather(
-                self._notify(zone.name, pool), self._refresh(zone, holding)
+                self._notify(zone, soa, pool), self._refresh(zone, holding)
             )
         polled = await self._poll(zone, nameservers, deleting)
         if polled is not None:
@@ -165,18 +169,20 @@ class Worker:
         return self._backends[key]
 
     async def _notify(
-        self, zone_name: str, pool: pools.Pool
+        self, zone: Zone, soa: str | None, pool: pools.Pool
     ) -> dict[tuple[str, int], Reason | None]:
         """NOTIFY the nameservers, each signed with the pool's key for it (if any), and the
-        also-notifies unsigned: they are not the pool's, so we know no key of theirs.
-        Returns how each nameserver took it (None: acknowledged)."""
+        also-notifies unsigned: they are not the pool's, so we know no key of theirs. The
+        zone's SOA (``soa``, as stored) rides along as the hint. Returns how each nameserver
+        took it (None: acknowledged)."""
         timeout = self.settings.poll_timeout
+        hint = None if soa is None else dns.rrset.from_text(zone.name, zone.ttl, "IN", "SOA", soa)
         signed = [
             (h, p, transfers.key_for(pool.targets, h, p)) for h, p in _addresses(pool.nameservers)
         ]
         unsigned = [(h, p, None) for h, p in _addresses(pool.also_notifies)]
         outcomes = await asyncio.gather(
-            *(probe.notify(zone_name, h, p, timeout, key) for h, p, key in signed + unsigned)
+            *(probe.notify(zone.name, h, p, timeout, key, hint) for h, p, key in signed + unsigned)
         )
         return {(h, p): outcome for (h, p, _), outcome in zip(signed, outcomes, strict=False)}
 
