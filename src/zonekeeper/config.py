@@ -171,6 +171,9 @@ class SinkSettings(_Section):
     """A/AAAA records for each fixed IP of an instance, from compute.instance.* events."""
     neutron_floatingip: SinkHandlerSettings = Field(default_factory=_neutron_floatingip)
     """A/AAAA records for each associated floating IP, from floatingip.* and port.delete.end."""
+    follow_floatingip_ptrs: bool = True
+    """PTRs set through /v2/reverse/floatingips follow their floating IP: removed when it is
+    released or associated with another port than the one it had when the PTR was set."""
 
 
 REGION_PATTERN = re.compile(r"[A-Za-z0-9.\-_]{1,100}")

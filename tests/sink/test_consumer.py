@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
-import aio_pika
 import pytest
 
 from tests.sink import broker
-from tests.sink.broker import Names, Publisher
+from tests.sink.broker import Names, Publisher, settled
 from tests.sink.conftest import TENANT
-from zonekeeper.config import SinkHandlerSettings, SinkSettings
+from zonekeeper.config import SinkHandlerSettings
 from zonekeeper.domain.models import ListQuery, Zone
 from zonekeeper.service import recordsets
 from zonekeeper.service.env import ServiceEnv
@@ -70,15 +69,8 @@ def publisher(names: Names) -> Iterator[Publisher]:
 
 @pytest.fixture
 async def consumer(sqlite_env: ServiceEnv, zone: Zone, names: Names) -> AsyncIterator[Consumer]:
-    # Fail, not skip, without RabbitMQ: this raises when nothing listens on 5672.
-    await (await aio_pika.connect(broker.AMQP_URL)).close()
-    settings = SinkSettings(
-        broker_url=broker.AMQP_URL,
-        exchanges=[names.nova, names.neutron],
-        topic=names.topic,
-        queue=names.queue,
-        reconnect_interval=0.2,
-        retry_delay=0.05,
+    sink_settings = broker.settings(
+        names,
         nova_fixed=SinkHandlerSettings(
             zone_id=zone.id,
             format="%(hostname)s.%(zone)s",
@@ -91,13 +83,8 @@ async def consumer(sqlite_env: ServiceEnv, zone: Zone, names: Names) -> AsyncIte
             ttl=60,
         ),
     )
-    consumer = Consumer(sqlite_env, settings)
-    task = asyncio.create_task(consumer.run())
-    await asyncio.wait_for(consumer.ready.wait(), 10)
-    yield consumer
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    async with broker.running(sqlite_env, sink_settings) as consumer:
+        yield consumer
 
 
 async def served(env: ServiceEnv, zone: Zone) -> dict[tuple[str, str], set[str]]:
@@ -108,23 +95,6 @@ async def served(env: ServiceEnv, zone: Zone) -> dict[tuple[str, str], set[str]]
         for rs in page.items
         if rs.managed and rs.type in {"A", "AAAA"}
     }
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
-
-
-async def settled(consumer: Consumer, processed: int) -> None:
-    """Wait until ``processed`` messages were handled, acknowledged or dead-lettered."""
-
-    async def done() -> bool:
-        stats = consumer.stats
-        return stats["processed"] + stats["dead_lettered"] + stats["ignored"] >= processed
-
-    await eventually(done)
 
 
 async def test_floating_ip_associate_then_disassociate(

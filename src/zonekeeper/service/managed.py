@@ -10,6 +10,7 @@ left empty is deleted.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import uuid
 from collections import defaultdict
@@ -92,21 +93,70 @@ async def set_managed_records(
 
 
 async def remove_managed(
-    ctx: RequestContext, env: ServiceEnv, resource_type: str, resource_id: str
+    ctx: RequestContext,
+    env: ServiceEnv,
+    resource_type: str,
+    resource_id: str,
+    *,
+    plugin_name: str | None = None,
 ) -> int:
     """Remove every record the resource owns, in every zone, in one transaction; for a port
-    also the records held through it (a floating IP associated with it). Zones being deleted
-    are left alone (their records go with them). Returns how many records went; idempotent.
-    Raises Forbidden."""
+    also the records held through it (a floating IP associated with it). With
+    ``plugin_name``, only the records that plugin wrote (a sink handler leaves the PTRs the
+    API set for the same floating IP alone). Zones being deleted are left alone (their
+    records go with them). Returns how many records went; idempotent. Raises Forbidden."""
     _require_manage(ctx)
     condition = _owned_by(resource_type, resource_id)
-    removed = 0
+    if plugin_name is not None:
+        condition = managed_rows.all_of(managed_rows.of_plugin(plugin_name), condition)
+    return await _remove_matching(env, ctx, condition)
+
+
+async def follow_port(
+    ctx: RequestContext, env: ServiceEnv, managed_by: ManagedBy, port_id: str
+) -> int:
+    """The resource of ``managed_by`` (its plugin, type and id) is now associated with
+    ``port_id``: its records held through another port are removed; those held through no
+    port are tagged with ``port_id`` (the first port they meet is theirs). In one
+    transaction; returns how many records went. Idempotent, and order-free among
+    associations: whatever order the ports come in, the records stay only while every port
+    seen is the one they were tagged with. Raises Forbidden."""
+    _require_manage(ctx)
+    mine = managed_rows.all_of(
+        managed_rows.of_plugin(managed_by.plugin_name),
+        managed_rows.of_resource(managed_by.resource_type, managed_by.resource_id),
+    )
+    elsewhere = managed_rows.all_of(mine, managed_rows.via_other_port(port_id))
     async with env.db.transaction() as conn:
-        zone_ids = sorted({r.zone_id for r in await managed_rows.owned(conn, condition)})
-        for zone_id in zone_ids:  # sorted: concurrent removals lock zones in one order
-            removed += await _remove_in_zone(conn, ctx, env, zone_id, condition)
+        for record in await managed_rows.owned(
+            conn, managed_rows.all_of(mine, managed_rows.via_no_port())
+        ):
+            adopted = dataclasses.replace(record.managed_by, port_id=port_id)
+            await managed_rows.retag(conn, [record.record_id], adopted)
+        removed = await _remove_in_zones(conn, ctx, env, elsewhere)
     if removed:
         env.db.wake_worker()
+    return removed
+
+
+async def _remove_matching(
+    env: ServiceEnv, ctx: RequestContext, condition: managed_rows.Condition
+) -> int:
+    async with env.db.transaction() as conn:
+        removed = await _remove_in_zones(conn, ctx, env, condition)
+    if removed:
+        env.db.wake_worker()
+    return removed
+
+
+async def _remove_in_zones(
+    conn: AsyncConnection, ctx: RequestContext, env: ServiceEnv, condition: managed_rows.Condition
+) -> int:
+    """Remove the matching records, one change per zone; returns how many went."""
+    removed = 0
+    zone_ids = sorted({r.zone_id for r in await managed_rows.owned(conn, condition)})
+    for zone_id in zone_ids:  # sorted: concurrent removals lock zones in one order
+        removed += await _remove_in_zone(conn, ctx, env, zone_id, condition)
     return removed
 
 

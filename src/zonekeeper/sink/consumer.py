@@ -111,12 +111,18 @@ class Consumer:
         await _settle(message.ack())
 
     async def _handle_until_done(self, note: Notification) -> None:
-        """Run the event's handler, retrying passing failures with backoff. Raises
-        Unhandleable or ZonekeeperError for bad data."""
-        handler = self.handlers.get(note.event_type)
-        if handler is None:
+        """Run the event's handlers in turn, each retrying passing failures with backoff (a
+        handler that is done is not run again). Raises Unhandleable or ZonekeeperError for
+        bad data."""
+        chosen = self.handlers.get(note.event_type, ())
+        if not chosen:
             self.stats["ignored"] += 1
             return
+        for handler in chosen:
+            await self._run_until_done(handler, note)
+        self._count(note)
+
+    async def _run_until_done(self, handler: handlers.Handler, note: Notification) -> None:
         delay = self.settings.retry_delay
         while True:
             try:
@@ -126,17 +132,17 @@ class Consumer:
                 self.stats[f"{handler.name}.failed"] += 1
                 raise
             except Exception:
+                self.stats[f"{handler.name}.failed"] += 1
                 self.stats["retried"] += 1
                 log.exception(
                     "%s %s failed; retrying in %.1fs", note.event_type, note.message_id, delay
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
-        self._count(handler.name, note)
+        self.stats[f"{handler.name}.processed"] += 1
 
-    def _count(self, handler_name: str, note: Notification) -> None:
+    def _count(self, note: Notification) -> None:
         self.stats["processed"] += 1
-        self.stats[f"{handler_name}.processed"] += 1
         if note.timestamp is not None:
             lag = self.env.now() - note.timestamp
             self.stats["lag_ms"] = max(0, int(lag.total_seconds() * 1000))

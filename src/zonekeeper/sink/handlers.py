@@ -5,6 +5,11 @@ the instance; ``compute.instance.delete.start`` and ``.end`` remove them.
 ``neutron_floatingip``: ``floatingip.create.end``/``floatingip.update.end`` with a port
 publish the floating IP; without a port, and ``floatingip.delete.end``, remove it;
 ``port.delete.end`` removes every record held through the port.
+``floatingip_ptr`` (on unless ``sink.follow_floatingip_ptrs`` is off; needs no zone): the PTRs
+tenants set through ``/v2/reverse/floatingips`` follow their floating IP: released
+(``floatingip.delete.end``), or associated with another port than the one it had when the
+PTR was set (``create.end``/``update.end``), the PTR goes; disassociated, it stays (see
+``service.floatingips.follow_association`` for why).
 
 Records belong to their resource (instance, floating IP), so repeating an event changes
 nothing, and any removal event of a resource removes what it has, whenever it comes.
@@ -17,7 +22,7 @@ from typing import Any, Protocol
 
 from zonekeeper.config import SinkHandlerSettings, SinkSettings
 from zonekeeper.domain.models import MANAGED_PROJECT_ID
-from zonekeeper.service import context, managed, zones
+from zonekeeper.service import context, floatingips, managed, zones
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.sink import naming
@@ -33,15 +38,21 @@ class Handler(Protocol):
         ZonekeeperError for bad data; any other error is worth retrying."""
 
 
-def build(env: ServiceEnv, settings: SinkSettings) -> dict[str, Handler]:
-    """The enabled handlers (those with a zone), by event type. Raises ValueError for a
-    bad name template."""
+def build(env: ServiceEnv, settings: SinkSettings) -> dict[str, tuple[Handler, ...]]:
+    """The enabled handlers by event type, each event's in a fixed order. Raises ValueError
+    for a bad name template."""
     enabled: list[Handler] = []
     if settings.nova_fixed.zone_id:
         enabled.append(NovaFixed(env, settings.nova_fixed))
     if settings.neutron_floatingip.zone_id:
         enabled.append(NeutronFloatingIp(env, settings.neutron_floatingip))
-    return {event_type: h for h in enabled for event_type in h.event_types}
+    if settings.follow_floatingip_ptrs:
+        enabled.append(FloatingIpPtr(env))
+    by_event: dict[str, tuple[Handler, ...]] = {}
+    for handler in enabled:
+        for event_type in handler.event_types:
+            by_event[event_type] = (*by_event.get(event_type, ()), handler)
+    return by_event
 
 
 def sink_context(note: Notification) -> RequestContext:
@@ -51,6 +62,8 @@ def sink_context(note: Notification) -> RequestContext:
 
 class _Templated:
     """A handler writing into one zone with a name template and its fallback."""
+
+    name: str
 
     def __init__(self, env: ServiceEnv, settings: SinkHandlerSettings) -> None:
         naming.check_template(settings.format)
@@ -86,7 +99,10 @@ class _Templated:
         )
 
     async def _remove(self, note: Notification, resource_type: str, resource_id: str) -> None:
-        await managed.remove_managed(sink_context(note), self.env, resource_type, resource_id)
+        """Remove the resource's records this handler wrote (not the PTRs of the API)."""
+        await managed.remove_managed(
+            sink_context(note), self.env, resource_type, resource_id, plugin_name=self.name
+        )
 
 
 class NovaFixed(_Templated):
@@ -157,6 +173,28 @@ class NeutronFloatingIp(_Templated):
         wanted = await self._wanted(note, [address], fields)
         managed_by = managed.ManagedBy(self.name, "floatingip", fip_id, project_id, str(port_id))
         await self._set(note, managed_by, wanted)
+
+
+class FloatingIpPtr:
+    """The PTRs set through the API follow their floating IP; writes no records itself."""
+
+    name = "floatingip_ptr"
+    event_types = frozenset(
+        {"floatingip.create.end", "floatingip.update.end", "floatingip.delete.end"}
+    )
+
+    def __init__(self, env: ServiceEnv) -> None:
+        self.env = env
+
+    async def handle(self, note: Notification) -> None:
+        ctx = sink_context(note)
+        if note.event_type == "floatingip.delete.end":
+            await floatingips.release(ctx, self.env, _floatingip_id(note.payload))
+            return
+        floating = _object(note.payload, "floatingip")
+        port_id = floating.get("port_id")
+        fip_id = _text(floating, "id")
+        await floatingips.follow_association(ctx, self.env, fip_id, str(port_id or "") or None)
 
 
 def _text(payload: Mapping[str, Any], key: str) -> str:

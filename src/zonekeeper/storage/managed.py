@@ -70,6 +70,21 @@ def via_port(port_id: str) -> Condition:
     return records.c.managed_port_id == port_id
 
 
+def of_plugin(plugin_name: str) -> Condition:
+    """Records written by one plugin (a sink handler, or the floating-IP PTR API)."""
+    return records.c.managed_plugin_name == plugin_name
+
+
+def via_other_port(port_id: str) -> Condition:
+    """Records held through a port other than ``port_id``."""
+    return and_(records.c.managed_port_id.is_not(None), records.c.managed_port_id != port_id)
+
+
+def via_no_port() -> Condition:
+    """Records held through no port."""
+    return records.c.managed_port_id.is_(None)
+
+
 async def owned(
     conn: AsyncConnection, condition: Condition, zone_id: str | None = None
 ) -> list[OwnedRecord]:
@@ -198,3 +213,8 @@ async def empty(conn: AsyncConnection, recordset_ids: Collection[str]) -> set[st
 def matching(conditions: Sequence[Condition]) -> Condition:
     """Records matching any of ``conditions``."""
     return or_(*conditions)
+
+
+def all_of(*conditions: Condition) -> Condition:
+    """Records matching every one of ``conditions``."""
+    return and_(*conditions)
