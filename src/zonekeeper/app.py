@@ -75,7 +75,7 @@ class App:
     def _stats(self) -> dict[str, dict[str, int]]:
         stats = {"mdns": dict(self.mini_dns.stats), "worker": dict(self.worker.stats)}
         if self.sink is not None:
-            stats["sink"] = dict(self.sink.stats)
+            stats["sink"] = self.sink.report()
         return stats
 
     async def _stop(self) -> None:
@@ -110,7 +110,7 @@ async def run_sink(settings: Settings) -> None:
     sink = Consumer(env, settings.sink)
     tasks = [
         asyncio.create_task(sink.run()),
-        asyncio.create_task(statuses.heartbeat_forever(env, lambda: {"sink": dict(sink.stats)})),
+        asyncio.create_task(statuses.heartbeat_forever(env, lambda: {"sink": sink.report()})),
     ]
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -167,6 +167,9 @@ class SinkSettings(_Section):
     """Seconds between attempts to reconnect to a lost broker."""
     retry_delay: float = 1.0
     """Seconds before a message that failed for a passing reason (database down) is retried."""
+    health_interval: float = 30.0
+    """Seconds between health probes: the broker's queue depths, and a `sink health:` log
+    line with every counter and the lag (the heartbeat carries the same figures)."""
     nova_fixed: SinkHandlerSettings = Field(default_factory=_nova_fixed)
     """A/AAAA records for each fixed IP of an instance, from compute.instance.* events."""
     neutron_floatingip: SinkHandlerSettings = Field(default_factory=_neutron_floatingip)

@@ -3,13 +3,16 @@ handlers, and the real RabbitMQ on 127.0.0.1:5672 (missing: the tests fail, neve
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from tests import databases
+from tests.sink import broker
+from tests.sink.broker import Names, Publisher
 from zonekeeper.config import Settings
 from zonekeeper.domain.models import Zone
 from zonekeeper.service import context, pools, zones
@@ -53,3 +56,17 @@ async def zone(sqlite_env: ServiceEnv) -> Zone:
     return await zones.create(
         TENANT, sqlite_env, {"name": "cloud.example.", "email": "admin@example.org"}
     )
+
+
+@pytest.fixture
+def names() -> Iterator[Names]:
+    names = Names()
+    yield names
+    asyncio.run(broker.delete_everything(names))
+
+
+@pytest.fixture
+def publisher(names: Names) -> Iterator[Publisher]:
+    publisher = Publisher(names)
+    yield publisher
+    publisher.close()

@@ -3,9 +3,8 @@ published with oslo.messaging's own Notifier, become managed records and go agai
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -51,20 +50,6 @@ INSTANCE = {
         {"address": "2001:db8::10", "version": 6, "label": "private", "type": "fixed"},
     ],
 }
-
-
-@pytest.fixture
-def names() -> Iterator[Names]:
-    names = Names()
-    yield names
-    asyncio.run(broker.delete_everything(names))
-
-
-@pytest.fixture
-def publisher(names: Names) -> Iterator[Publisher]:
-    publisher = Publisher(names)
-    yield publisher
-    publisher.close()
 
 
 @pytest.fixture

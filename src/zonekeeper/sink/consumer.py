@@ -26,7 +26,7 @@ from aio_pika.abc import (
 from zonekeeper.config import SinkSettings
 from zonekeeper.domain import errors
 from zonekeeper.service.env import ServiceEnv
-from zonekeeper.sink import handlers, notification
+from zonekeeper.sink import handlers, health, notification
 from zonekeeper.sink.notification import Notification, Unhandleable
 
 log = logging.getLogger("zonekeeper.sink")
@@ -36,32 +36,73 @@ MAX_BACKOFF = 30.0
 
 class Consumer:
     """Runs the sink until cancelled. ``stats`` counts processed, ignored, dead-lettered
-    and retried messages (per handler too) and the last lag in milliseconds; ``ready`` is
-    set once the queue is declared, bound and consumed."""
+    and retried messages, and per handler ``<name>.processed`` and ``<name>.failed``
+    (attempts that raised); ``report()`` adds the lag and the queue depths (``health``).
+    ``ready`` is set once the queue is declared, bound and consumed."""
 
     def __init__(self, env: ServiceEnv, settings: SinkSettings) -> None:
         self.env = env
         self.settings = settings
         self.handlers = handlers.build(env, settings)
-        self.stats: Counter[str] = Counter()
+        self.stats: Counter[str] = Counter(dict.fromkeys(_counter_names(self.handlers), 0))
+        self.health = health.Health(env.now)
         self.ready = asyncio.Event()
         self.connection: AbstractRobustConnection | None = None
 
     async def run(self) -> None:
-        """Connect (retrying with backoff until the broker answers), then consume forever."""
+        """Connect (retrying with backoff until the broker answers), then consume forever,
+        probing the queues' health every ``health_interval`` seconds."""
         self.connection = await self._connect()
+        probing = asyncio.create_task(self._probe_forever())
         try:
-            channel = await self.connection.channel()
-            await channel.set_qos(prefetch_count=self.settings.prefetch)
-            queue = await self._declare(channel)
-            async with queue.iterator() as messages:
-                self.ready.set()
-                log.info("sink consuming %s", self.settings.queue)
-                async for message in messages:
-                    await self._process(message)
+            await self._consume(self.connection)
         finally:
             self.ready.clear()
+            probing.cancel()
             await self.connection.close()
+
+    async def _consume(self, connection: AbstractRobustConnection) -> None:
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=self.settings.prefetch)
+        queue = await self._declare(channel)
+        async with queue.iterator() as messages:
+            self.ready.set()
+            log.info("sink consuming %s", self.settings.queue)
+            async for message in messages:
+                await self._process(message)
+
+    def report(self) -> dict[str, int]:
+        """The counters, the lag and the last probed queue depths (for the heartbeat)."""
+        return self.health.report(self.stats)
+
+    async def probe(self) -> dict[str, int]:
+        """Ask the broker how many messages wait in our queue and in the dead-letter queue
+        (a passive declare, on a channel of its own so a failure cannot close the consuming
+        one), log the health line, and return the report. Raises AMQPError, ConnectionError."""
+        assert self.connection is not None, "probe() before run()"
+        channel = await self.connection.channel()
+        try:
+            self.health.queue_depth = await _depth(channel, self.settings.queue)
+            self.health.dead_letter_depth = await _depth(channel, f"{self.settings.queue}.dead")
+        finally:
+            await channel.close()
+        report = self.report()
+        log.info("sink health: %s", health.log_line(report))
+        return report
+
+    async def _probe_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.health_interval)
+            if not self.ready.is_set():
+                continue  # our queues are not declared yet
+            try:
+                await self.probe()
+            except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as error:
+                log.warning(
+                    "sink health probe failed (%s); next in %.0fs",
+                    error,
+                    self.settings.health_interval,
+                )
 
     async def _connect(self) -> AbstractRobustConnection:
         delay = self.settings.reconnect_interval
@@ -103,11 +144,15 @@ class Consumer:
         note = None
         try:
             note = notification.parse(message.body)
+            self.health.started(note)
             await self._handle_until_done(note)
         except (Unhandleable, errors.ZonekeeperError) as error:
             what = f"{note.event_type} {note.message_id}" if note else message.message_id
             await self._dead_letter(message, what or "?", error)
             return
+        finally:
+            if note is not None:
+                self.health.finished(note)
         await _settle(message.ack())
 
     async def _handle_until_done(self, note: Notification) -> None:
@@ -120,7 +165,7 @@ class Consumer:
             return
         for handler in chosen:
             await self._run_until_done(handler, note)
-        self._count(note)
+        self.stats["processed"] += 1
 
     async def _run_until_done(self, handler: handlers.Handler, note: Notification) -> None:
         delay = self.settings.retry_delay
@@ -141,12 +186,6 @@ class Consumer:
                 delay = min(delay * 2, MAX_BACKOFF)
         self.stats[f"{handler.name}.processed"] += 1
 
-    def _count(self, note: Notification) -> None:
-        self.stats["processed"] += 1
-        if note.timestamp is not None:
-            lag = self.env.now() - note.timestamp
-            self.stats["lag_ms"] = max(0, int(lag.total_seconds() * 1000))
-
     async def _dead_letter(
         self,
         message: AbstractIncomingMessage,
@@ -157,6 +196,18 @@ class Consumer:
         self.stats["dead_lettered"] += 1
         log.warning("dead-lettering message %s: %s", what, reason)
         await _settle(message.reject(requeue=False))
+
+
+def _counter_names(by_event: dict[str, tuple[handlers.Handler, ...]]) -> list[str]:
+    """Every counter, so that the heartbeat shows a zero rather than nothing."""
+    names = {h.name for chosen in by_event.values() for h in chosen}
+    per_handler = [f"{name}.{what}" for name in sorted(names) for what in ("processed", "failed")]
+    return ["processed", "ignored", "dead_lettered", "retried", *per_handler]
+
+
+async def _depth(channel: AbstractChannel, queue: str) -> int:
+    declared = await channel.declare_queue(queue, passive=True)
+    return int(declared.declaration_result.message_count or 0)
 
 
 async def _settle(outcome: Any) -> None:
