@@ -70,6 +70,16 @@ def via_port(port_id: str) -> Condition:
     return records.c.managed_port_id == port_id
 
 
+def of_resources(resource_ids: Collection[str]) -> Condition:
+    """Records owned by any resource with one of these ids (of any type or plugin)."""
+    return records.c.managed_resource_id.in_(resource_ids)
+
+
+def of_ids(record_ids: Collection[str]) -> Condition:
+    """The records with these ids."""
+    return records.c.id.in_(record_ids)
+
+
 def of_plugin(plugin_name: str) -> Condition:
     """Records written by one plugin (a sink handler, or the floating-IP PTR API)."""
     return records.c.managed_plugin_name == plugin_name
@@ -177,6 +187,33 @@ async def insert_records(
         for record in new_records
     ]
     await conn.execute(insert(records), rows)
+
+
+async def insert_many(
+    conn: AsyncConnection,
+    zone_id: str,
+    rows: Sequence[tuple[str, CanonicalRecord, ManagedBy]],
+) -> None:
+    """Insert records of the zone, each (recordset id, record, manager), in one statement."""
+    if not rows:
+        return
+    values = [
+        {
+            "id": str(uuid.uuid4()),
+            "recordset_id": recordset_id,
+            "zone_id": zone_id,
+            "data": record.data,
+            "rdata": record.rdata,
+            "managed": True,
+            "managed_plugin_name": managed_by.plugin_name,
+            "managed_resource_type": managed_by.resource_type,
+            "managed_resource_id": managed_by.resource_id,
+            "managed_project_id": managed_by.project_id,
+            "managed_port_id": managed_by.port_id,
+        }
+        for recordset_id, record, managed_by in rows
+    ]
+    await conn.execute(insert(records), values)
 
 
 async def retag(conn: AsyncConnection, record_ids: Collection[str], managed_by: ManagedBy) -> None:
