@@ -161,8 +161,13 @@ class SinkSettings(_Section):
     """Notification topic of the publishers; the queue is bound with routing key `<topic>.info`."""
     queue: str = "zonekeeper-sink"
     """Our own durable queue; its dead-letter exchange and queue are `<queue>.dead`."""
-    prefetch: int = 20
-    """Messages the broker sends ahead of acknowledgements (they are handled one at a time)."""
+    prefetch: int = 200
+    """Messages the broker sends ahead of acknowledgements (at least batch_size, so that a
+    backlog is handled in full batches)."""
+    batch_size: int = 100
+    """Most messages handled together: those that arrived while the last batch was handled
+    become one zone change per handler (a burst costs one transaction per batch, not per
+    event; a quiet sink handles each event as it comes)."""
     reconnect_interval: float = 1.0
     """Seconds between attempts to reconnect to a lost broker."""
     retry_delay: float = 1.0

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ import aio_pika
 from zonekeeper.config import SinkSettings
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.sink.consumer import Consumer
+from zonekeeper.sink.notification import Notification
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 OSLO_URL = "rabbit://guest:guest@127.0.0.1:5672/"
@@ -157,3 +158,24 @@ async def settled(consumer: Consumer, processed: int) -> None:
         return stats["processed"] + stats["dead_lettered"] + stats["ignored"] >= processed
 
     await eventually(done)
+
+
+class Gate:
+    """A handler double: holds each event until ``opened``; fails its first call when
+    ``fail_first`` (as a database outage would)."""
+
+    name = "gate"
+    event_types = frozenset({"test.gate"})
+
+    def __init__(self, fail_first: bool = False) -> None:
+        self.fail_first = fail_first
+        self.calls = 0
+        self.entered = asyncio.Event()
+        self.opened = asyncio.Event()
+
+    async def handle(self, notes: Sequence[Notification]) -> None:
+        self.calls += 1
+        self.entered.set()
+        if self.fail_first and self.calls == 1:
+            raise RuntimeError("database down (double)")
+        await self.opened.wait()

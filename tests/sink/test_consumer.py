@@ -3,13 +3,15 @@ published with oslo.messaging's own Notifier, become managed records and go agai
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.service import helpers
 from tests.sink import broker
-from tests.sink.broker import Names, Publisher, settled
+from tests.sink.broker import Gate, Names, Publisher, settled
 from tests.sink.conftest import TENANT
 from zonekeeper.config import SinkHandlerSettings
 from zonekeeper.domain.models import ListQuery, Zone
@@ -167,3 +169,38 @@ async def test_a_dropped_broker_connection_is_survived(
     assert await served(sqlite_env, zone) == {}
     assert consumer.connection.transport is not underlay  # a new connection took over
     assert consumer.stats["dead_lettered"] == 0
+
+
+async def test_a_backlog_is_one_change_and_a_bad_event_in_it_only_costs_itself(
+    consumer: Consumer, publisher: Publisher, sqlite_env: ServiceEnv, zone: Zone
+) -> None:
+    gate = Gate()
+    consumer.handlers["test.gate"] = (gate,)
+
+    async def backlog(fips: list[dict[str, object]]) -> None:
+        """Hold the sink on a gate event while ``fips`` queue up behind it, then let go."""
+        gate.entered.clear()
+        gate.opened.clear()
+        await publisher.publish("neutron", "test.gate", {})
+        await asyncio.wait_for(gate.entered.wait(), 10)
+        for fip in fips:
+            await publisher.publish("neutron", "floatingip.update.end", {"floatingip": fip})
+        await asyncio.sleep(0.3)  # delivered (prefetch 200), waiting in the inbox
+        gate.opened.set()
+
+    def fip(n: int, address: str | None = None) -> dict[str, object]:
+        address = address or f"10.10.3.{n}"
+        return {**FIP, "id": f"fip-{n}", "floating_ip_address": address, "port_id": f"p-{n}"}
+
+    journalled = len(await helpers.journal(sqlite_env, zone.id))
+    await backlog([fip(n) for n in range(1, 5)])
+    await settled(consumer, 5)
+    assert len(await served(sqlite_env, zone)) == 4
+    assert len(await helpers.journal(sqlite_env, zone.id)) == journalled + 1  # one change
+
+    await backlog([fip(5), fip(6, "not-an-ip"), fip(7)])
+    await settled(consumer, 9)
+    assert len(await served(sqlite_env, zone)) == 6
+    assert consumer.stats["dead_lettered"] == 1
+    assert consumer.stats["neutron_floatingip.failed"] == 1
+    assert consumer.stats["neutron_floatingip.processed"] == 6

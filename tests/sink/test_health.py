@@ -12,13 +12,12 @@ from datetime import timedelta
 import pytest
 
 from tests.sink import broker
-from tests.sink.broker import Names, Publisher, settled
+from tests.sink.broker import Gate, Names, Publisher, settled
 from zonekeeper.config import SinkHandlerSettings
 from zonekeeper.domain.models import Zone
 from zonekeeper.service import statuses
 from zonekeeper.service.env import ServiceEnv, utcnow
 from zonekeeper.sink.consumer import Consumer
-from zonekeeper.sink.notification import Notification
 from zonekeeper.storage import service_statuses
 
 pytestmark = [
@@ -36,27 +35,6 @@ FIP = {
     "floating_ip_address": "10.10.2.53",
     "port_id": "port-1",
 }
-
-
-class Gate:
-    """A handler double: holds each event until ``opened``; fails its first call when
-    ``fail_first`` (as a database outage would)."""
-
-    name = "gate"
-    event_types = frozenset({"test.gate"})
-
-    def __init__(self, fail_first: bool = False) -> None:
-        self.fail_first = fail_first
-        self.calls = 0
-        self.entered = asyncio.Event()
-        self.opened = asyncio.Event()
-
-    async def handle(self, note: Notification) -> None:
-        self.calls += 1
-        self.entered.set()
-        if self.fail_first and self.calls == 1:
-            raise RuntimeError("database down (double)")
-        await self.opened.wait()
 
 
 @pytest.fixture

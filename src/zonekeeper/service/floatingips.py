@@ -153,6 +153,18 @@ async def follow_association(
     return await managed.follow_port(ctx, env, owner, port_id)
 
 
+async def having_ptrs(
+    ctx: RequestContext, env: ServiceEnv, floatingip_ids: Sequence[str]
+) -> builtins.set[str]:
+    """Those of the floating IPs that have a PTR (one read). Raises Forbidden (only the
+    system calls this)."""
+    if not (ctx.is_admin and ctx.edit_managed):
+        raise errors.Forbidden()
+    async with env.db.read() as conn:
+        found = await _ptr_records(conn, floatingip_ids)
+    return {record.managed_by.resource_id for record in found}
+
+
 async def release(ctx: RequestContext, env: ServiceEnv, floatingip_id: str) -> int:
     """Neutron released the floating IP: its PTR goes (the address may be handed to another
     project next). Returns how many records went; idempotent. Raises Forbidden."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import aio_pika
@@ -32,6 +33,8 @@ from zonekeeper.sink.notification import Notification, Unhandleable
 log = logging.getLogger("zonekeeper.sink")
 
 MAX_BACKOFF = 30.0
+Failure = Unhandleable | errors.ZonekeeperError
+"""Why a message goes to the dead-letter queue."""
 
 
 class Consumer:
@@ -65,11 +68,18 @@ class Consumer:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=self.settings.prefetch)
         queue = await self._declare(channel)
-        async with queue.iterator() as messages:
-            self.ready.set()
-            log.info("sink consuming %s", self.settings.queue)
-            async for message in messages:
-                await self._process(message)
+        inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        # A robust queue consumes again with the same callback after a reconnect.
+        await queue.consume(inbox.put)
+        self.ready.set()
+        log.info("sink consuming %s", self.settings.queue)
+        while True:
+            # What has arrived meanwhile is handled together (one zone change per handler),
+            # so the sink catches up with a burst instead of paying a transaction per event.
+            batch = [await inbox.get()]
+            while len(batch) < self.settings.batch_size and not inbox.empty():
+                batch.append(inbox.get_nowait())
+            await self._process(batch)
 
     def report(self) -> dict[str, int]:
         """The counters, the lag and the last probed queue depths (for the heartbeat)."""
@@ -138,59 +148,91 @@ class Consumer:
             await queue.bind(exchange, routing_key=f"{self.settings.topic}.info")
         return queue
 
-    async def _process(self, message: AbstractIncomingMessage) -> None:
-        """Handle one message and settle it: ack once committed, reject to the dead-letter
-        queue when it cannot be handled."""
-        note = None
+    async def _process(self, messages: Sequence[AbstractIncomingMessage]) -> None:
+        """Handle a batch of messages in order, then settle each: ack once committed, reject
+        to the dead-letter queue when it cannot be handled."""
+        parsed: list[tuple[AbstractIncomingMessage, Notification]] = []
+        for message in messages:
+            try:
+                parsed.append((message, notification.parse(message.body)))
+            except Unhandleable as error:
+                await self._dead_letter(message, message.message_id or "?", error)
+        if not parsed:
+            return
+        notes = [note for _, note in parsed]
+        self.health.started(notes[0])
         try:
-            note = notification.parse(message.body)
-            self.health.started(note)
-            await self._handle_until_done(note)
-        except (Unhandleable, errors.ZonekeeperError) as error:
-            what = f"{note.event_type} {note.message_id}" if note else message.message_id
-            await self._dead_letter(message, what or "?", error)
-            return
+            bad = await self._handle_all(notes)
         finally:
-            if note is not None:
-                self.health.finished(note)
-        await _settle(message.ack())
+            self.health.finished(notes[-1])
+        for index, (message, note) in enumerate(parsed):
+            if index in bad:
+                await self._dead_letter(message, f"{note.event_type} {note.message_id}", bad[index])
+                continue
+            self.stats["processed" if self.handlers.get(note.event_type) else "ignored"] += 1
+            await _settle(message.ack())
 
-    async def _handle_until_done(self, note: Notification) -> None:
-        """Run the event's handlers in turn, each retrying passing failures with backoff (a
-        handler that is done is not run again). Raises Unhandleable or ZonekeeperError for
-        bad data."""
-        chosen = self.handlers.get(note.event_type, ())
-        if not chosen:
-            self.stats["ignored"] += 1
-            return
+    async def _handle_all(self, notes: Sequence[Notification]) -> dict[int, Failure]:
+        """Run each handler over its events of the batch, retrying passing failures with
+        backoff (a handler that is done is not run again). Handlers are independent (each
+        writes only its own records), so each takes its events in one call. When bad data
+        fails a call of several events, they are run one at a time to find the bad ones.
+        Returns the bad events, by index, with why."""
+        bad: dict[int, Failure] = {}
+        chosen = dict.fromkeys(h for note in notes for h in self.handlers.get(note.event_type, ()))
         for handler in chosen:
-            await self._run_until_done(handler, note)
-        self.stats["processed"] += 1
+            mine = [
+                i
+                for i, note in enumerate(notes)
+                if i not in bad and handler in self.handlers.get(note.event_type, ())
+            ]
+            if not mine:  # every event of it was found bad by an earlier handler
+                continue
+            try:
+                await self._run_until_done(handler, [notes[i] for i in mine])
+            except (Unhandleable, errors.ZonekeeperError) as error:
+                if len(mine) == 1:
+                    bad[mine[0]] = error
+                    continue
+                for i in mine:
+                    try:
+                        await self._run_until_done(handler, [notes[i]])
+                    except (Unhandleable, errors.ZonekeeperError) as one_error:
+                        bad[i] = one_error
+        return bad
 
-    async def _run_until_done(self, handler: handlers.Handler, note: Notification) -> None:
+    async def _run_until_done(
+        self, handler: handlers.Handler, notes: Sequence[Notification]
+    ) -> None:
         delay = self.settings.retry_delay
         while True:
             try:
-                await handler.handle(note)
+                await handler.handle(notes)
                 break
             except (Unhandleable, errors.ZonekeeperError):
-                self.stats[f"{handler.name}.failed"] += 1
+                if len(notes) == 1:  # a batch's failure is counted when its events rerun
+                    self.stats[f"{handler.name}.failed"] += 1
                 raise
             except Exception:
                 self.stats[f"{handler.name}.failed"] += 1
                 self.stats["retried"] += 1
+                first = notes[0]
                 log.exception(
-                    "%s %s failed; retrying in %.1fs", note.event_type, note.message_id, delay
+                    "%s %s (+%d) failed; retrying in %.1fs",
+                    first.event_type,
+                    first.message_id,
+                    len(notes) - 1,
+                    delay,
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
-        self.stats[f"{handler.name}.processed"] += 1
+        self.stats[f"{handler.name}.processed"] += len(notes)
 
     async def _dead_letter(
         self,
         message: AbstractIncomingMessage,
         what: str,
-        error: Unhandleable | errors.ZonekeeperError,
+        error: Failure,
     ) -> None:
         reason = error.reason if isinstance(error, Unhandleable) else f"{error.type}: {error}"
         self.stats["dead_lettered"] += 1

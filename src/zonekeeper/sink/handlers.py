@@ -17,7 +17,7 @@ nothing, and any removal event of a resource removes what it has, whenever it co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from zonekeeper.config import SinkHandlerSettings, SinkSettings
@@ -33,9 +33,12 @@ class Handler(Protocol):
     name: str
     event_types: frozenset[str]
 
-    async def handle(self, note: Notification) -> None:
-        """Apply the event; returns once its effect is committed. Raises Unhandleable or a
-        ZonekeeperError for bad data; any other error is worth retrying."""
+    async def handle(self, notes: Sequence[Notification]) -> None:
+        """Apply the events, in order (an event a later one of the same resource supersedes
+        may be skipped); returns once their effect is committed. Raises Unhandleable or a
+        ZonekeeperError for bad data (then nothing, or an idempotent part, was applied: the
+        caller retries the events one by one to find the bad one); any other error is worth
+        retrying."""
 
 
 def build(env: ServiceEnv, settings: SinkSettings) -> dict[str, tuple[Handler, ...]]:
@@ -61,7 +64,9 @@ def sink_context(note: Notification) -> RequestContext:
 
 
 class _Templated:
-    """A handler writing into one zone with a name template and its fallback."""
+    """A handler writing into one zone with a name template and its fallback. Consecutive
+    events become one ``managed.set_many`` (one zone change for the batch); an event that
+    reaches other resources (``port.delete.end``) is applied alone, in its place."""
 
     name: str
 
@@ -70,12 +75,40 @@ class _Templated:
         naming.check_template(settings.fallback_format)
         self.env = env
         self.settings = settings
+        self._zone_name: str | None = None
+
+    async def handle(self, notes: Sequence[Notification]) -> None:
+        pending: list[managed.Desired] = []
+        for note in notes:
+            desired = await self._desired(note)
+            if desired is not None:
+                pending.append(desired)
+                continue
+            await self._flush(notes[0], pending)
+            pending = []
+            await self._alone(note)
+        await self._flush(notes[0], pending)
+
+    async def _desired(self, note: Notification) -> managed.Desired | None:
+        """What the event wants of its resource, or None when it is applied alone."""
+        raise NotImplementedError
+
+    async def _alone(self, note: Notification) -> None:
+        raise NotImplementedError
+
+    async def _flush(self, note: Notification, pending: Sequence[managed.Desired]) -> None:
+        if pending:
+            zone_id, ttl = self.settings.zone_id, self.settings.ttl
+            await managed.set_many(sink_context(note), self.env, zone_id, pending, ttl)
+
+    def _gone(self, resource_type: str, resource_id: str) -> managed.Desired:
+        """The resource wants none of this handler's records, anywhere."""
+        return managed.Desired(managed.ManagedBy(self.name, resource_type, resource_id))
 
     async def _wanted(
         self, note: Notification, addresses: list[str], fields: Mapping[str, str]
     ) -> list[managed.Wanted]:
-        zone = await zones.get(sink_context(note), self.env, self.settings.zone_id)
-        base = {**fields, "zone": zone.name}
+        base = {**fields, "zone": await self._zone(note)}
         wanted = []
         for address in addresses:
             all_fields = {**base, **naming.address_fields(address)}
@@ -86,23 +119,12 @@ class _Templated:
             wanted.append(managed.Wanted(address, names))
         return wanted
 
-    async def _set(
-        self, note: Notification, managed_by: managed.ManagedBy, wanted: list[managed.Wanted]
-    ) -> None:
-        await managed.set_managed_records(
-            sink_context(note),
-            self.env,
-            self.settings.zone_id,
-            managed_by,
-            wanted,
-            self.settings.ttl,
-        )
-
-    async def _remove(self, note: Notification, resource_type: str, resource_id: str) -> None:
-        """Remove the resource's records this handler wrote (not the PTRs of the API)."""
-        await managed.remove_managed(
-            sink_context(note), self.env, resource_type, resource_id, plugin_name=self.name
-        )
+    async def _zone(self, note: Notification) -> str:
+        """The zone's name, read once (a zone is never renamed). Raises ZoneNotFound."""
+        if self._zone_name is None:
+            zone = await zones.get(sink_context(note), self.env, self.settings.zone_id)
+            self._zone_name = zone.name
+        return self._zone_name
 
 
 class NovaFixed(_Templated):
@@ -115,12 +137,11 @@ class NovaFixed(_Templated):
         }
     )
 
-    async def handle(self, note: Notification) -> None:
+    async def _desired(self, note: Notification) -> managed.Desired:
         payload = note.payload
         instance_id = _text(payload, "instance_id")
         if note.event_type != "compute.instance.create.end":
-            await self._remove(note, "instance", instance_id)
-            return
+            return self._gone("instance", instance_id)
         project_id = _text(payload, "tenant_id")
         fields = {
             "id": instance_id,
@@ -132,7 +153,7 @@ class NovaFixed(_Templated):
         }
         wanted = await self._wanted(note, _fixed_ips(payload), fields)
         managed_by = managed.ManagedBy(self.name, "instance", instance_id, project_id)
-        await self._set(note, managed_by, wanted)
+        return managed.Desired(managed_by, wanted)
 
 
 class NeutronFloatingIp(_Templated):
@@ -146,22 +167,30 @@ class NeutronFloatingIp(_Templated):
         }
     )
 
-    async def handle(self, note: Notification) -> None:
+    async def _desired(self, note: Notification) -> managed.Desired | None:
         payload = note.payload
         if note.event_type == "port.delete.end":
-            await self._remove(note, managed.PORT, _port_id(payload))
-        elif note.event_type == "floatingip.delete.end":
-            await self._remove(note, "floatingip", _floatingip_id(payload))
-        else:
-            await self._associate(note, _object(payload, "floatingip"))
+            return None
+        if note.event_type == "floatingip.delete.end":
+            return self._gone("floatingip", _floatingip_id(payload))
+        return await self._associated(note, _object(payload, "floatingip"))
 
-    async def _associate(self, note: Notification, floating: Mapping[str, Any]) -> None:
-        """Publish the floating IP when it has a port, else remove what it had."""
+    async def _alone(self, note: Notification) -> None:
+        """``port.delete.end``: every record this handler holds through the port goes."""
+        await managed.remove_managed(
+            sink_context(note),
+            self.env,
+            managed.PORT,
+            _port_id(note.payload),
+            plugin_name=self.name,
+        )
+
+    async def _associated(self, note: Notification, floating: Mapping[str, Any]) -> managed.Desired:
+        """The floating IP published when it has a port, else nothing."""
         fip_id = _text(floating, "id")
         port_id = floating.get("port_id")
         if not port_id:
-            await self._remove(note, "floatingip", fip_id)
-            return
+            return self._gone("floatingip", fip_id)
         project_id = str(floating.get("project_id") or _text(floating, "tenant_id"))
         fields = {
             "id": fip_id,
@@ -172,7 +201,7 @@ class NeutronFloatingIp(_Templated):
         address = _text(floating, "floating_ip_address")
         wanted = await self._wanted(note, [address], fields)
         managed_by = managed.ManagedBy(self.name, "floatingip", fip_id, project_id, str(port_id))
-        await self._set(note, managed_by, wanted)
+        return managed.Desired(managed_by, wanted)
 
 
 class FloatingIpPtr:
@@ -186,15 +215,27 @@ class FloatingIpPtr:
     def __init__(self, env: ServiceEnv) -> None:
         self.env = env
 
-    async def handle(self, note: Notification) -> None:
-        ctx = sink_context(note)
+    async def handle(self, notes: Sequence[Notification]) -> None:
+        """Reads once which of the batch's floating IPs have a PTR (almost none, usually),
+        and follows only those. A PTR set after that read was set against Neutron's current
+        port, at least as new as these events, so skipping it is right."""
+        ctx = sink_context(notes[0])
+        events = [(note, self._floatingip_id(note)) for note in notes]
+        having = await floatingips.having_ptrs(ctx, self.env, [fip_id for _, fip_id in events])
+        for note, fip_id in events:
+            if fip_id not in having:
+                continue
+            if note.event_type == "floatingip.delete.end":
+                await floatingips.release(ctx, self.env, fip_id)
+                continue
+            port_id = _object(note.payload, "floatingip").get("port_id")
+            await floatingips.follow_association(ctx, self.env, fip_id, str(port_id or "") or None)
+
+    @staticmethod
+    def _floatingip_id(note: Notification) -> str:
         if note.event_type == "floatingip.delete.end":
-            await floatingips.release(ctx, self.env, _floatingip_id(note.payload))
-            return
-        floating = _object(note.payload, "floatingip")
-        port_id = floating.get("port_id")
-        fip_id = _text(floating, "id")
-        await floatingips.follow_association(ctx, self.env, fip_id, str(port_id or "") or None)
+            return _floatingip_id(note.payload)
+        return _text(_object(note.payload, "floatingip"), "id")
 
 
 def _text(payload: Mapping[str, Any], key: str) -> str:
