@@ -1,9 +1,9 @@
 """The sink's health: how far behind it is, and how much waits in its queues.
 
-``lag_ms`` is the age of the oldest unprocessed event: the queue is handled in order, one
-message at a time, so while an event is being handled it is that event's age (now minus the
-``timestamp`` its publisher stamped); between events it is the lag the last event had when
-its effect was committed. The broker's ready-message counts (``queue_depth``,
+``lag_ms`` is the age of the oldest unprocessed event: the queue is handled in order, a
+batch at a time, so while a batch is being handled it is the age of its first event (now
+minus the ``timestamp`` its publisher stamped); between batches it is the lag the last event
+had when its effect was committed. The broker's ready-message counts (``queue_depth``,
 ``dead_letter_depth``) come from a passive declare, taken by the consumer's periodic probe;
 up to ``prefetch`` more messages may sit delivered but unhandled in our own buffer.
 """
@@ -27,7 +27,7 @@ class Health:
         self.dead_letter_depth = 0
 
     def started(self, note: Notification) -> None:
-        """``note`` is being handled from now on."""
+        """``note`` (the oldest of a batch) is being handled from now on."""
         self._in_flight = note.timestamp
 
     def finished(self, note: Notification) -> None:
