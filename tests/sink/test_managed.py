@@ -178,3 +178,15 @@ async def test_a_batch_is_one_change_and_later_resources_see_earlier_ones(
         replayed -= {tuple(rr) for rr in entry.removed[1:]}
         replayed |= {tuple(rr) for rr in entry.added[1:]}
     assert replayed == {rr for rr in await helpers.served(env, zone_.id) if rr[1] != "SOA"}
+
+
+async def test_removals_succeed_while_the_zone_is_being_deleted(
+    env: ServiceEnv, zone_: Zone
+) -> None:
+    wanted = [Wanted("10.1.0.1", ("fip.cloud.example.",))]
+    await managed.set_managed_records(SINK, env, zone_.id, FIP1, wanted, None)
+    await zones.delete(TENANT, env, zone_.id)
+    gone = [managed.Desired(FIP1), managed.Desired(VM)]
+    assert await managed.set_many(SINK, env, zone_.id, gone, None) == [[], []]
+    with pytest.raises(errors.BadRequest):  # a record cannot be added to it any more
+        await managed.set_many(SINK, env, zone_.id, [managed.Desired(FIP2, wanted)], None)

@@ -92,6 +92,9 @@ async def set_many(
     ``set_managed_records`` for any resource, and then nothing is written."""
     _require_manage(ctx)
     latest = _latest(desired)
+    if not any(d.wanted for d in latest):
+        await _remove_only(ctx, env, latest)
+        return [[] for _ in desired]
     async with env.db.transaction() as conn:
         change = await changes.begin(conn, ctx, zone_id, env.now())
         current = await _current(conn, [d.managed_by for d in latest])
@@ -294,6 +297,17 @@ async def _settle(conn: AsyncConnection, change: changes.ZoneChange, touched: se
     empty = await managed_rows.empty(conn, touched)
     await recordset_rows.delete_recordsets(conn, empty)
     await recordset_rows.update_recordsets(conn, touched - empty, change.stamp(True, Action.UPDATE))
+
+
+async def _remove_only(ctx: RequestContext, env: ServiceEnv, latest: Sequence[Desired]) -> None:
+    """Removals only: as ``remove_managed`` (every zone; a zone being deleted is left to go
+    with its records), so that they succeed even when the handler's zone is gone."""
+    async with env.db.transaction() as conn:
+        current = await _current(conn, [d.managed_by for d in latest])
+        gone = sorted(r.record_id for records in current.values() for r in records)
+        removed = await _remove_in_zones(conn, ctx, env, managed_rows.of_ids(gone)) if gone else 0
+    if removed:
+        env.db.wake_worker()
 
 
 async def _remove_elsewhere(

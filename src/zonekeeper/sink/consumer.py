@@ -88,7 +88,7 @@ class Consumer:
     async def probe(self) -> dict[str, int]:
         """Ask the broker how many messages wait in our queue and in the dead-letter queue
         (a passive declare, on a channel of its own so a failure cannot close the consuming
-        one), log the health line, and return the report. Raises AMQPError, ConnectionError."""
+        one), log the health line, and return the report. Raises AMQPError, OSError."""
         assert self.connection is not None, "probe() before run()"
         channel = await self.connection.channel()
         try:
@@ -107,8 +107,8 @@ class Consumer:
                 continue  # our queues are not declared yet
             try:
                 await self.probe()
-            except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as error:
-                log.warning(
+            except (aio_pika.exceptions.AMQPError, OSError, RuntimeError) as error:
+                log.warning(  # OSError: connection lost or timed out; the next round retries
                     "sink health probe failed (%s); next in %.0fs",
                     error,
                     self.settings.health_interval,
