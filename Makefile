@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/api_write.py
 	$(BIN)/python bench/axfr.py
 	$(BIN)/python bench/propagation.py
+	$(BIN)/python bench/sink.py
 
 clean:
 	rm -rf $(VENV) zonekeeper-data .pytest_cache .mypy_cache .ruff_cache

@@ -115,7 +115,7 @@ class App:
         if self.worker is not None:
             stats["worker"] = dict(self.worker.stats)
         if self.sink is not None:
-            stats["sink"] = dict(self.sink.stats)
+            stats["sink"] = self.sink.report()
         return stats
 
     async def _stop(self) -> None:

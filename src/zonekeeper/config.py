@@ -186,16 +186,27 @@ class SinkSettings(_Section):
     """Notification topic of the publishers; the queue is bound with routing key `<topic>.info`."""
     queue: str = "zonekeeper-sink"
     """Our own durable queue; its dead-letter exchange and queue are `<queue>.dead`."""
-    prefetch: int = 20
-    """Messages the broker sends ahead of acknowledgements (they are handled one at a time)."""
+    prefetch: int = 200
+    """Messages the broker sends ahead of acknowledgements (at least batch_size, so that a
+    backlog is handled in full batches)."""
+    batch_size: int = 100
+    """Most messages handled together: those that arrived while the last batch was handled
+    become one zone change per handler (a burst costs one transaction per batch, not per
+    event; a quiet sink handles each event as it comes)."""
     reconnect_interval: float = 1.0
     """Seconds between attempts to reconnect to a lost broker."""
     retry_delay: float = 1.0
     """Seconds before a message that failed for a passing reason (database down) is retried."""
+    health_interval: float = 30.0
+    """Seconds between health probes: the broker's queue depths, and a `sink health:` log
+    line with every counter and the lag (the heartbeat carries the same figures)."""
     nova_fixed: SinkHandlerSettings = Field(default_factory=_nova_fixed)
     """A/AAAA records for each fixed IP of an instance, from compute.instance.* events."""
     neutron_floatingip: SinkHandlerSettings = Field(default_factory=_neutron_floatingip)
     """A/AAAA records for each associated floating IP, from floatingip.* and port.delete.end."""
+    follow_floatingip_ptrs: bool = True
+    """PTRs set through /v2/reverse/floatingips follow their floating IP: removed when it is
+    released or associated with another port than the one it had when the PTR was set."""
 
 
 REGION_PATTERN = re.compile(r"[A-Za-z0-9.\-_]{1,100}")

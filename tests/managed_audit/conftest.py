@@ -147,7 +147,8 @@ class Sink:
         }
         body = json.dumps({"oslo.version": "2.0", "oslo.message": json.dumps(message)})
         note = notification.parse(body.encode())
-        await self.handlers[note.event_type].handle(note)
+        for handler in self.handlers[note.event_type]:
+            await handler.handle([note])
 
 
 @pytest.fixture

@@ -4,12 +4,19 @@ oslo.messaging's own Notifier (the library Nova and Neutron use), and cleanup.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
+
+from zonekeeper.config import SinkSettings
+from zonekeeper.service.env import ServiceEnv
+from zonekeeper.sink.consumer import Consumer
+from zonekeeper.sink.notification import Notification
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 OSLO_URL = "rabbit://guest:guest@127.0.0.1:5672/"
@@ -118,3 +125,70 @@ async def delete_everything(names: Names) -> None:
             await channel.queue_delete(queue)
         for exchange in (names.nova, names.neutron, f"{names.queue}.dead"):
             await channel.exchange_delete(exchange)
+
+
+def settings(names: Names, **overrides: Any) -> SinkSettings:
+    """Sink settings on the test's exchanges, topic and queue, with quick retries."""
+    base: dict[str, Any] = {
+        "broker_url": AMQP_URL,
+        "exchanges": [names.nova, names.neutron],
+        "topic": names.topic,
+        "queue": names.queue,
+        "reconnect_interval": 0.2,
+        "retry_delay": 0.05,
+    }
+    return SinkSettings(**{**base, **overrides})
+
+
+@contextlib.asynccontextmanager
+async def running(env: ServiceEnv, sink_settings: SinkSettings) -> AsyncIterator[Consumer]:
+    """A Consumer running (queue declared and consumed) until the block ends. Fails, never
+    skips, without RabbitMQ: connecting first raises when nothing listens on 5672."""
+    await (await aio_pika.connect(AMQP_URL)).close()
+    consumer = Consumer(env, sink_settings)
+    task = asyncio.create_task(consumer.run())
+    await asyncio.wait_for(consumer.ready.wait(), 10)
+    try:
+        yield consumer
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def settled(consumer: Consumer, processed: int) -> None:
+    """Wait until ``processed`` messages were handled, acknowledged or dead-lettered."""
+
+    async def done() -> bool:
+        stats = consumer.stats
+        return stats["processed"] + stats["dead_lettered"] + stats["ignored"] >= processed
+
+    await eventually(done)
+
+
+class Gate:
+    """A handler double: holds each event until ``opened``; fails its first call when
+    ``fail_first`` (as a database outage would)."""
+
+    name = "gate"
+    event_types = frozenset({"test.gate"})
+
+    def __init__(self, fail_first: bool = False) -> None:
+        self.fail_first = fail_first
+        self.calls = 0
+        self.entered = asyncio.Event()
+        self.opened = asyncio.Event()
+
+    async def handle(self, notes: Sequence[Notification]) -> None:
+        self.calls += 1
+        self.entered.set()
+        if self.fail_first and self.calls == 1:
+            raise RuntimeError("database down (double)")
+        await self.opened.wait()

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
-import aio_pika
 import pytest
 
+from tests.service import helpers
 from tests.sink import broker
-from tests.sink.broker import Names, Publisher
+from tests.sink.broker import Gate, Names, Publisher, settled
 from tests.sink.conftest import TENANT
-from zonekeeper.config import SinkHandlerSettings, SinkSettings
+from zonekeeper.config import SinkHandlerSettings
 from zonekeeper.domain.models import ListQuery, Zone
 from zonekeeper.service import recordsets
 from zonekeeper.service.env import ServiceEnv
@@ -56,15 +56,8 @@ INSTANCE = {
 
 @pytest.fixture
 async def consumer(sqlite_env: ServiceEnv, zone: Zone, names: Names) -> AsyncIterator[Consumer]:
-    # Fail, not skip, without RabbitMQ: this raises when nothing listens on 5672.
-    await (await aio_pika.connect(broker.AMQP_URL)).close()
-    settings = SinkSettings(
-        broker_url=broker.AMQP_URL,
-        exchanges=[names.nova, names.neutron],
-        topic=names.topic,
-        queue=names.queue,
-        reconnect_interval=0.2,
-        retry_delay=0.05,
+    sink_settings = broker.settings(
+        names,
         nova_fixed=SinkHandlerSettings(
             zone_id=zone.id,
             format="%(hostname)s.%(zone)s",
@@ -77,13 +70,8 @@ async def consumer(sqlite_env: ServiceEnv, zone: Zone, names: Names) -> AsyncIte
             ttl=60,
         ),
     )
-    consumer = Consumer(sqlite_env, settings)
-    task = asyncio.create_task(consumer.run())
-    await asyncio.wait_for(consumer.ready.wait(), 10)
-    yield consumer
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    async with broker.running(sqlite_env, sink_settings) as consumer:
+        yield consumer
 
 
 async def served(env: ServiceEnv, zone: Zone) -> dict[tuple[str, str], set[str]]:
@@ -94,23 +82,6 @@ async def served(env: ServiceEnv, zone: Zone) -> dict[tuple[str, str], set[str]]
         for rs in page.items
         if rs.managed and rs.type in {"A", "AAAA"}
     }
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
-
-
-async def settled(consumer: Consumer, processed: int) -> None:
-    """Wait until ``processed`` messages were handled, acknowledged or dead-lettered."""
-
-    async def done() -> bool:
-        stats = consumer.stats
-        return stats["processed"] + stats["dead_lettered"] + stats["ignored"] >= processed
-
-    await eventually(done)
 
 
 async def test_floating_ip_associate_then_disassociate(
@@ -198,3 +169,38 @@ async def test_a_dropped_broker_connection_is_survived(
     assert await served(sqlite_env, zone) == {}
     assert consumer.connection.transport is not underlay  # a new connection took over
     assert consumer.stats["dead_lettered"] == 0
+
+
+async def test_a_backlog_is_one_change_and_a_bad_event_in_it_only_costs_itself(
+    consumer: Consumer, publisher: Publisher, sqlite_env: ServiceEnv, zone: Zone
+) -> None:
+    gate = Gate()
+    consumer.handlers["test.gate"] = (gate,)
+
+    async def backlog(fips: list[dict[str, object]]) -> None:
+        """Hold the sink on a gate event while ``fips`` queue up behind it, then let go."""
+        gate.entered.clear()
+        gate.opened.clear()
+        await publisher.publish("neutron", "test.gate", {})
+        await asyncio.wait_for(gate.entered.wait(), 10)
+        for fip in fips:
+            await publisher.publish("neutron", "floatingip.update.end", {"floatingip": fip})
+        await asyncio.sleep(0.3)  # delivered (prefetch 200), waiting in the inbox
+        gate.opened.set()
+
+    def fip(n: int, address: str | None = None) -> dict[str, object]:
+        address = address or f"10.10.3.{n}"
+        return {**FIP, "id": f"fip-{n}", "floating_ip_address": address, "port_id": f"p-{n}"}
+
+    journalled = len(await helpers.journal(sqlite_env, zone.id))
+    await backlog([fip(n) for n in range(1, 5)])
+    await settled(consumer, 5)
+    assert len(await served(sqlite_env, zone)) == 4
+    assert len(await helpers.journal(sqlite_env, zone.id)) == journalled + 1  # one change
+
+    await backlog([fip(5), fip(6, "not-an-ip"), fip(7)])
+    await settled(consumer, 9)
+    assert len(await served(sqlite_env, zone)) == 6
+    assert consumer.stats["dead_lettered"] == 1
+    assert consumer.stats["neutron_floatingip.failed"] == 1
+    assert consumer.stats["neutron_floatingip.processed"] == 6

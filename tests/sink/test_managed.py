@@ -139,3 +139,54 @@ async def test_the_journal_replays_to_what_is_served(env: ServiceEnv, zone_: Zon
     served_now = {rr for rr in await helpers.served(env, zone_.id) if rr[1] != "SOA"}
     assert replayed == served_now
     assert ("fip.cloud.example.", "A", 60, "10.1.0.3") in served_now
+
+
+async def test_a_batch_is_one_change_and_later_resources_see_earlier_ones(
+    env: ServiceEnv, zone_: Zone
+) -> None:
+    shared = ("fip.cloud.example.", "fip-fallback.cloud.example.")
+    await managed.set_managed_records(SINK, env, zone_.id, VM, [Wanted("10.0.0.9", shared)], None)
+    start = {rr for rr in await helpers.served(env, zone_.id) if rr[1] != "SOA"}
+    before = await serial(env, zone_)
+    fip3 = ManagedBy("neutron_floatingip", "floatingip", "fip-3", "tenant-a", "port-3")
+    placed = await managed.set_many(
+        SINK,
+        env,
+        zone_.id,
+        [
+            managed.Desired(FIP1, [Wanted("10.1.0.1", shared)]),  # superseded below
+            managed.Desired(FIP2, [Wanted("10.1.0.1", shared)]),
+            managed.Desired(fip3, [Wanted("10.1.0.1", shared)]),  # FIP2 holds it: falls back
+            managed.Desired(VM),  # the VM's record goes; its recordset stays for the others
+            managed.Desired(FIP1, [Wanted("10.1.0.3", shared)]),  # FIP1 again: the last wins
+        ],
+        60,
+    )
+    assert placed[1] == [Placed(zone_.id, "fip.cloud.example.", "A", "10.1.0.1")]
+    assert placed[2] == [Placed(zone_.id, "fip-fallback.cloud.example.", "A", "10.1.0.1")]
+    assert placed[0] == placed[4] == [Placed(zone_.id, "fip.cloud.example.", "A", "10.1.0.3")]
+    assert placed[3] == []
+    assert await served(env, zone_) == {
+        ("fip.cloud.example.", "A"): {"10.1.0.1", "10.1.0.3"},
+        ("fip-fallback.cloud.example.", "A"): {"10.1.0.1"},
+    }
+    assert await serial(env, zone_) > before
+    journal = await helpers.journal(env, zone_.id)
+    assert journal[-1].from_serial == before  # one entry for the whole batch
+    replayed = set(start)
+    for entry in journal[-1:]:
+        replayed -= {tuple(rr) for rr in entry.removed[1:]}
+        replayed |= {tuple(rr) for rr in entry.added[1:]}
+    assert replayed == {rr for rr in await helpers.served(env, zone_.id) if rr[1] != "SOA"}
+
+
+async def test_removals_succeed_while_the_zone_is_being_deleted(
+    env: ServiceEnv, zone_: Zone
+) -> None:
+    wanted = [Wanted("10.1.0.1", ("fip.cloud.example.",))]
+    await managed.set_managed_records(SINK, env, zone_.id, FIP1, wanted, None)
+    await zones.delete(TENANT, env, zone_.id)
+    gone = [managed.Desired(FIP1), managed.Desired(VM)]
+    assert await managed.set_many(SINK, env, zone_.id, gone, None) == [[], []]
+    with pytest.raises(errors.BadRequest):  # a record cannot be added to it any more
+        await managed.set_many(SINK, env, zone_.id, [managed.Desired(FIP2, wanted)], None)

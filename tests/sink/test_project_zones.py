@@ -3,18 +3,16 @@ of that name owned by the event's project, and into the shared ``zone_id`` zone 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 
-import aio_pika
 import pytest
 
 from tests.sink import broker
-from tests.sink.broker import Names, Publisher
+from tests.sink.broker import Names, Publisher, settled
 from tests.sink.conftest import TENANT
-from tests.sink.test_consumer import INSTANCE, served, settled
-from zonekeeper.config import SinkHandlerSettings, SinkSettings
+from tests.sink.test_consumer import INSTANCE, served
+from zonekeeper.config import SinkHandlerSettings
 from zonekeeper.domain.models import Zone
 from zonekeeper.service import zones
 from zonekeeper.service.env import ServiceEnv
@@ -50,22 +48,9 @@ async def own_zone(sqlite_env: ServiceEnv) -> Zone:
 async def consumer(
     sqlite_env: ServiceEnv, zone: Zone, own_zone: Zone, names: Names
 ) -> AsyncIterator[Consumer]:
-    await (await aio_pika.connect(broker.AMQP_URL)).close()
-    settings = SinkSettings(
-        broker_url=broker.AMQP_URL,
-        exchanges=[names.nova, names.neutron],
-        topic=names.topic,
-        queue=names.queue,
-        retry_delay=0.05,
-        nova_fixed=nova_fixed(zone.id),
-    )
-    consumer = Consumer(sqlite_env, settings)
-    task = asyncio.create_task(consumer.run())
-    await asyncio.wait_for(consumer.ready.wait(), 10)
-    yield consumer
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    sink_settings = broker.settings(names, nova_fixed=nova_fixed(zone.id))
+    async with broker.running(sqlite_env, sink_settings) as consumer:
+        yield consumer
 
 
 async def test_the_project_s_own_zone_else_the_shared_one(
@@ -99,7 +84,7 @@ async def test_without_a_shared_zone_an_event_of_a_project_without_one_is_refuse
     }
     note = notification.parse(json.dumps(message).encode())
     with pytest.raises(notification.Unhandleable, match="project tenant-b has no zone"):
-        await handler.handle(note)
+        await handler.handle([note])
 
 
 def test_a_zone_name_may_only_use_project_fields(sqlite_env: ServiceEnv) -> None:

@@ -28,6 +28,10 @@ class FloatingIp(Protocol):
     def address(self) -> str: ...
     @property
     def project_id(self) -> str: ...
+    @property
+    def port_id(self) -> str | None:
+        """The port it is associated with (None: allocated, associated with none)."""
+        ...
 
 
 class FloatingIpSource(Protocol):

@@ -137,6 +137,40 @@ async def unset_ptr(
         await managed.set_managed_records(_system(ctx), env, zone_id, _tag(fip), [], None)
 
 
+async def follow_association(
+    ctx: RequestContext, env: ServiceEnv, floatingip_id: str, port_id: str | None
+) -> int:
+    """Neutron says the floating IP is now associated with ``port_id`` (None: with none).
+    Its PTR goes when the port differs from the one it had when the PTR was set; a PTR set
+    while it had no port stays with the first port it gets. Disassociation (``port_id``
+    None) keeps the PTR: the address stays the project's, so the name the tenant gave it
+    still speaks for it, and disassociating is often a step of moving it back. Returns how
+    many records went; idempotent, any order of associations ends alike. Raises Forbidden
+    (only the system calls this)."""
+    if port_id is None:
+        return 0
+    owner = managed.ManagedBy(PLUGIN, RESOURCE_TYPE, floatingip_id)
+    return await managed.follow_port(ctx, env, owner, port_id)
+
+
+async def having_ptrs(
+    ctx: RequestContext, env: ServiceEnv, floatingip_ids: Sequence[str]
+) -> builtins.set[str]:
+    """Those of the floating IPs that have a PTR (one read). Raises Forbidden (only the
+    system calls this)."""
+    if not (ctx.is_admin and ctx.edit_managed):
+        raise errors.Forbidden()
+    async with env.db.read() as conn:
+        found = await _ptr_records(conn, floatingip_ids)
+    return {record.managed_by.resource_id for record in found}
+
+
+async def release(ctx: RequestContext, env: ServiceEnv, floatingip_id: str) -> int:
+    """Neutron released the floating IP: its PTR goes (the address may be handed to another
+    project next). Returns how many records went; idempotent. Raises Forbidden."""
+    return await managed.remove_managed(ctx, env, RESOURCE_TYPE, floatingip_id, plugin_name=PLUGIN)
+
+
 def reverse_names(address: str) -> tuple[str, str]:
     """(PTR owner name, reverse zone name) of an IP address: ``d.c.b.a.in-addr.arpa.`` in
     ``c.b.a.in-addr.arpa.``; for IPv6 the nibble name in its /64 zone under ``ip6.arpa.``.
@@ -171,7 +205,8 @@ def _system(ctx: RequestContext) -> RequestContext:
 
 
 def _tag(fip: FloatingIp) -> managed.ManagedBy:
-    return managed.ManagedBy(PLUGIN, RESOURCE_TYPE, fip.id, fip.project_id)
+    """The PTR's owner: the floating IP, and the port it had when the PTR was set."""
+    return managed.ManagedBy(PLUGIN, RESOURCE_TYPE, fip.id, fip.project_id, fip.port_id)
 
 
 async def _reverse_zone(ctx: RequestContext, env: ServiceEnv, zone_name: str) -> Zone:

@@ -1,47 +1,34 @@
-"""Managed records: the A/AAAA records the sink keeps in step with Nova and Neutron resources.
+"""Managed records: the A/AAAA records the sink keeps in step with Nova and Neutron resources,
+and the floating-IP PTRs of the API.
 
 Every record written here is tagged with the resource that owns it (``ManagedBy``) and goes
 through the normal change path (``service.changes``): one transaction per call, serial bump,
-journal, PENDING, then a worker wake-up. Both calls are idempotent: repeating one changes
+journal, PENDING, then a worker wake-up. Every call is idempotent: repeating one changes
 nothing and bumps no serial. A recordset may hold records of several resources (two floating
 IPs given the same name); removing one resource's records keeps the others', and a recordset
-left empty is deleted.
+left empty is deleted. Names are chosen in ``service.placement``.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-import dns.name
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from zonekeeper.domain import errors, names, rdata
-from zonekeeper.domain.models import Action, RecordSet, Zone
-from zonekeeper.service import changes
+from zonekeeper.domain import errors
+from zonekeeper.domain.models import Action, RecordSet
+from zonekeeper.service import changes, placement
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import managed as managed_rows
 from zonekeeper.storage import recordsets as recordset_rows
-from zonekeeper.storage import zones as zone_rows
 
 ManagedBy = managed_rows.ManagedBy
+Wanted = placement.Wanted
 PORT = "port"
 """The resource type whose removal also removes records held through it (``via_port``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Wanted:
-    """One address to publish, under the first usable of ``names`` (absolute names).
-
-    With ``rtype`` (e.g. "PTR"), ``address`` is instead that record's data as text."""
-
-    address: str
-    names: tuple[str, ...]
-    rtype: str | None = None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -54,6 +41,14 @@ class Placed:
     data: str
 
 
+@dataclass(frozen=True, slots=True)
+class Desired:
+    """The records one resource should have in a zone (``wanted`` empty: none, anywhere)."""
+
+    managed_by: ManagedBy
+    wanted: Sequence[Wanted] = ()
+
+
 async def set_managed_records(
     ctx: RequestContext,
     env: ServiceEnv,
@@ -64,49 +59,130 @@ async def set_managed_records(
     *,
     description: str | None = None,
 ) -> list[Placed]:
-    """Make the records of ``managed_by``'s resource in the zone exactly ``wanted``: one A or
-    AAAA per address, under the first of its names not taken by someone else (a record the
-    resource already has under one of its names keeps that name). Records of the resource
-    that are not wanted any more go; new recordsets get ``ttl`` and ``description``.
-    Idempotent.
+    """Make the records of ``managed_by``'s resource (those its plugin wrote) in the zone
+    exactly ``wanted``: one A or AAAA per address (or the record ``rtype`` names), under the
+    first of its names not taken by someone else (a record the resource already has under
+    one of its names keeps that name). Records of the resource that are not wanted any more
+    go; new recordsets get ``ttl`` and ``description``. Idempotent.
 
     Raises Forbidden (the caller may not edit managed records), ZoneNotFound, BadRequest
     (zone being deleted), InvalidObject (bad address or name), InvalidRecordSetLocation,
     DuplicateRecordSet (every name of an address is taken).
     """
+    placed = await set_many(
+        ctx, env, zone_id, [Desired(managed_by, wanted or ())], ttl, description=description
+    )
+    return placed[0]
+
+
+async def set_many(
+    ctx: RequestContext,
+    env: ServiceEnv,
+    zone_id: str,
+    desired: Sequence[Desired],
+    ttl: int | None,
+    *,
+    description: str | None = None,
+) -> list[list[Placed]]:
+    """``set_managed_records`` for several resources in turn, as one change of the zone (one
+    transaction, one serial bump, one journal entry; the sink's batches). A resource given
+    more than once takes its last entry, placed in that entry's turn. A resource wanting
+    nothing also loses its records in other zones (as ``remove_managed`` with its plugin).
+    Returns what each resource has in the zone, in the order given. Raises as
+    ``set_managed_records`` for any resource, and then nothing is written."""
     _require_manage(ctx)
-    wanted = _unique(wanted)
+    latest = _latest(desired)
+    if not any(d.wanted for d in latest):
+        await _remove_only(ctx, env, latest)
+        return [[] for _ in desired]
     async with env.db.transaction() as conn:
         change = await changes.begin(conn, ctx, zone_id, env.now())
-        condition = managed_rows.of_resource(managed_by.resource_type, managed_by.resource_id)
-        current = await managed_rows.owned(conn, condition, zone_id)
-        plan = await _plan(conn, env, change.zone, wanted, current)
-        plan.description = description
-        await managed_rows.retag(conn, _stale_tags(current, plan, managed_by), managed_by)
-        changed = await _apply(conn, change, managed_by, ttl, plan)
+        current = await _current(conn, [d.managed_by for d in latest])
+        wanted = [entry for d in latest for entry in d.wanted]
+        board = await placement.Board.load(conn, change.zone, wanted, ttl)
+        plans = {
+            _resource(d.managed_by): board.place(
+                env, change.zone, d.managed_by, d.wanted, current.get(_resource(d.managed_by), [])
+            )
+            for d in latest
+        }
+        changed = await _write(conn, change, board, list(plans.values()), description)
         if changed:
             await changes.commit(conn, change)
-    if changed:
+        elsewhere = await _remove_elsewhere(conn, ctx, env, zone_id, latest, current)
+    if changed or elsewhere:
         env.db.wake_worker()
-    return sorted(Placed(zone_id, *key) for key in plan.desired)
+    return [
+        sorted(Placed(zone_id, *key) for key in plans[_resource(d.managed_by)].desired)
+        for d in desired
+    ]
 
 
 async def remove_managed(
-    ctx: RequestContext, env: ServiceEnv, resource_type: str, resource_id: str
+    ctx: RequestContext,
+    env: ServiceEnv,
+    resource_type: str,
+    resource_id: str,
+    *,
+    plugin_name: str | None = None,
 ) -> int:
     """Remove every record the resource owns, in every zone, in one transaction; for a port
-    also the records held through it (a floating IP associated with it). Zones being deleted
-    are left alone (their records go with them). Returns how many records went; idempotent.
-    Raises Forbidden."""
+    also the records held through it (a floating IP associated with it). With
+    ``plugin_name``, only the records that plugin wrote (a sink handler leaves the PTRs the
+    API set for the same floating IP alone). Zones being deleted are left alone (their
+    records go with them). Returns how many records went; idempotent. Raises Forbidden."""
     _require_manage(ctx)
     condition = _owned_by(resource_type, resource_id)
-    removed = 0
+    if plugin_name is not None:
+        condition = managed_rows.all_of(managed_rows.of_plugin(plugin_name), condition)
+    return await _remove_matching(env, ctx, condition)
+
+
+async def follow_port(
+    ctx: RequestContext, env: ServiceEnv, managed_by: ManagedBy, port_id: str
+) -> int:
+    """The resource of ``managed_by`` (its plugin, type and id) is now associated with
+    ``port_id``: its records held through another port are removed; those held through no
+    port are tagged with ``port_id`` (the first port they meet is theirs). In one
+    transaction; returns how many records went. Idempotent, and order-free among
+    associations: whatever order the ports come in, the records stay only while every port
+    seen is the one they were tagged with. Raises Forbidden."""
+    _require_manage(ctx)
+    mine = managed_rows.all_of(
+        managed_rows.of_plugin(managed_by.plugin_name),
+        managed_rows.of_resource(managed_by.resource_type, managed_by.resource_id),
+    )
+    elsewhere = managed_rows.all_of(mine, managed_rows.via_other_port(port_id))
     async with env.db.transaction() as conn:
-        zone_ids = sorted({r.zone_id for r in await managed_rows.owned(conn, condition)})
-        for zone_id in zone_ids:  # sorted: concurrent removals lock zones in one order
-            removed += await _remove_in_zone(conn, ctx, env, zone_id, condition)
+        for record in await managed_rows.owned(
+            conn, managed_rows.all_of(mine, managed_rows.via_no_port())
+        ):
+            adopted = dataclasses.replace(record.managed_by, port_id=port_id)
+            await managed_rows.retag(conn, [record.record_id], adopted)
+        removed = await _remove_in_zones(conn, ctx, env, elsewhere)
     if removed:
         env.db.wake_worker()
+    return removed
+
+
+async def _remove_matching(
+    env: ServiceEnv, ctx: RequestContext, condition: managed_rows.Condition
+) -> int:
+    async with env.db.transaction() as conn:
+        removed = await _remove_in_zones(conn, ctx, env, condition)
+    if removed:
+        env.db.wake_worker()
+    return removed
+
+
+async def _remove_in_zones(
+    conn: AsyncConnection, ctx: RequestContext, env: ServiceEnv, condition: managed_rows.Condition
+) -> int:
+    """Remove the matching records, one change per zone; returns how many went."""
+    removed = 0
+    zone_ids = sorted({r.zone_id for r in await managed_rows.owned(conn, condition)})
+    for zone_id in zone_ids:  # sorted: concurrent removals lock zones in one order
+        removed += await _remove_in_zone(conn, ctx, env, zone_id, condition)
     return removed
 
 
@@ -133,183 +209,127 @@ def _owned_by(resource_type: str, resource_id: str) -> managed_rows.Condition:
     return managed_rows.matching(conditions)
 
 
-def _unique(wanted: Sequence[Wanted]) -> list[Wanted]:
-    """``wanted`` with each address once (the first entry wins)."""
-    seen: dict[str, Wanted] = {}
-    for entry in wanted:
-        seen.setdefault(_address_key(entry.address), entry)
-    return list(seen.values())
+Resource = tuple[str, str, str]
+"""(plugin, type, id) of a resource."""
 
 
-def _address_key(address: str) -> str:
-    try:
-        return str(ipaddress.ip_address(address.strip()))
-    except ValueError:
-        return address
+def _resource(managed_by: ManagedBy) -> Resource:
+    return (managed_by.plugin_name, managed_by.resource_type, managed_by.resource_id)
 
 
-Key = tuple[str, str, str]
-"""(name, type, data) of one record."""
+def _latest(desired: Sequence[Desired]) -> list[Desired]:
+    """Each resource once, with its last entry, in the order of those last entries."""
+    latest: dict[Resource, Desired] = {}
+    for entry in desired:
+        latest.pop(_resource(entry.managed_by), None)
+        latest[_resource(entry.managed_by)] = entry
+    return list(latest.values())
 
 
-@dataclass(slots=True)
-class _Plan:
-    """What one set_managed_records call writes."""
-
-    desired: set[Key] = field(default_factory=set)
-    records: dict[Key, rdata.CanonicalRecord] = field(default_factory=dict)
-    occupants: dict[tuple[str, str], managed_rows.Occupant] = field(default_factory=dict)
-    remove: list[managed_rows.OwnedRecord] = field(default_factory=list)
-    add: list[Key] = field(default_factory=list)
-    description: str | None = None
-    """Description of the recordsets created."""
-
-
-async def _plan(
-    conn: AsyncConnection,
-    env: ServiceEnv,
-    zone: Zone,
-    wanted: Sequence[Wanted],
-    current: Sequence[managed_rows.OwnedRecord],
-) -> _Plan:
-    """Choose a name for each wanted address; the records to remove are the current ones
-    not chosen."""
-    candidates = sorted({name.lower() for entry in wanted for name in entry.names})
-    board = await _Board.load(conn, zone, candidates)
-    mine = {(r.name, r.type, r.data) for r in current}
-    plan = _Plan(occupants={(o.name, o.type): o for o in board.occupants})
-    for entry in wanted:
-        rtype, record = _canonical(entry)
-        name = _choose(env, board, zone, entry, rtype, record.data, mine)
-        plan.desired.add((name, rtype, record.data))
-        plan.records[(name, rtype, record.data)] = record
-    plan.remove = [r for r in current if (r.name, r.type, r.data) not in plan.desired]
-    plan.add = sorted(plan.desired - mine)
-    return plan
+async def _current(
+    conn: AsyncConnection, owners: Sequence[ManagedBy]
+) -> dict[Resource, list[managed_rows.OwnedRecord]]:
+    """The records each resource's plugin wrote for it, in every zone (one statement)."""
+    wanted = {_resource(m) for m in owners}
+    found = await managed_rows.owned(
+        conn, managed_rows.of_resources(sorted({m.resource_id for m in owners}))
+    )
+    current: dict[Resource, list[managed_rows.OwnedRecord]] = {}
+    for record in found:
+        key = _resource(record.managed_by)
+        if key in wanted:
+            current.setdefault(key, []).append(record)
+    return current
 
 
-def _canonical(entry: Wanted) -> tuple[str, rdata.CanonicalRecord]:
-    """(type, the canonical record) of a wanted entry: A or AAAA for an IP address unless it
-    names its type. Raises InvalidObject."""
-    if entry.rtype is not None:
-        return entry.rtype, rdata.canonical_records(entry.rtype, dns.name.root, [entry.address])[0]
-    address = entry.address
-    try:
-        version = ipaddress.ip_address(address.strip()).version
-    except ValueError:
-        reason = errors.FieldError(("records", 0), f"{address!r} is not an IP address")
-        raise errors.InvalidObject([reason]) from None
-    rtype = "A" if version == 4 else "AAAA"
-    return rtype, rdata.canonical_records(rtype, dns.name.root, [address.strip()])[0]
-
-
-@dataclass(slots=True)
-class _Board:
-    """What already holds the candidate names in the zone."""
-
-    occupants: list[managed_rows.Occupant]
-    data: set[tuple[str, str]]
-    """(recordset id, data) of every record at the names."""
-    zone_names: set[str]
-    """Those of the names (and their ancestors below the zone) that are zones themselves."""
-
-    @classmethod
-    async def load(cls, conn: AsyncConnection, zone: Zone, candidates: list[str]) -> _Board:
-        occupants = await managed_rows.occupants(conn, zone.id, candidates)
-        data = await managed_rows.data_in(conn, [o.recordset_id for o in occupants])
-        between = sorted({n for name in candidates for n in _below_zone(name, zone.name)})
-        zone_names = {z.name for z in await zone_rows.by_names(conn, between)} if between else set()
-        return cls(occupants, data, zone_names)
-
-    def usable(self, name: str, rtype: str, data: str) -> bool:
-        """True when no one else holds the name: no foreign or unmanaged recordset there, no
-        other resource's equal record, no child zone at or above it."""
-        if set(_below_zone(name, "")) & self.zone_names:
-            return False
-        for occupant in self.occupants:
-            if occupant.name != name:
-                continue
-            if occupant.foreign or not occupant.managed:
-                return False
-            if occupant.type == rtype and (occupant.recordset_id, data) in self.data:
-                return False
-        return True
-
-
-def _below_zone(name: str, zone_name: str) -> list[str]:
-    """``name`` and its ancestors strictly below ``zone_name`` ("" : every ancestor)."""
-    try:
-        owner = dns.name.from_text(name)
-    except dns.exception.DNSException:
-        return []
-    origin = dns.name.from_text(zone_name) if zone_name else dns.name.root
-    found = []
-    while owner != origin and owner != dns.name.root and owner.is_subdomain(origin):
-        found.append(names.to_text(owner))
-        owner = owner.parent()
-    return found
-
-
-def _choose(
-    env: ServiceEnv,
-    board: _Board,
-    zone: Zone,
-    entry: Wanted,
-    rtype: str,
-    data: str,
-    mine: set[Key],
-) -> str:
-    """The name for one address: the one the resource already uses, else the first usable.
-    Raises the first name's error when none is usable."""
-    parsed = [_parse_name(env, zone, name, rtype) for name in entry.names]
-    for name in parsed:
-        if isinstance(name, str) and (name, rtype, data) in mine:
-            return name
-    for name in parsed:
-        if isinstance(name, str) and board.usable(name, rtype, data):
-            return name
-    first_error = next((n for n in parsed if isinstance(n, errors.ZonekeeperError)), None)
-    if first_error is not None and not any(isinstance(n, str) for n in parsed):
-        raise first_error
-    raise errors.DuplicateRecordSet(f"Every name for {data} is taken: {', '.join(entry.names)}")
-
-
-def _parse_name(env: ServiceEnv, zone: Zone, name: str, rtype: str) -> str | errors.ZonekeeperError:
-    """The canonical name, or the error that refuses it."""
-    origin = dns.name.from_text(zone.name)
-    max_length = env.settings.zones.max_recordset_name_length
-    try:
-        return names.to_text(names.parse_recordset_name(name, origin, rtype, max_length))
-    except (errors.InvalidObject, errors.InvalidRecordSetLocation) as error:
-        return error
-
-
-def _stale_tags(
-    current: Iterable[managed_rows.OwnedRecord], plan: _Plan, managed_by: ManagedBy
-) -> list[str]:
-    """Kept records whose tag differs (a floating IP moved to another port)."""
-    return [
-        r.record_id
-        for r in current
-        if (r.name, r.type, r.data) in plan.desired and r.managed_by != managed_by
-    ]
-
-
-async def _apply(
+async def _write(
     conn: AsyncConnection,
     change: changes.ZoneChange,
-    managed_by: ManagedBy,
-    ttl: int | None,
-    plan: _Plan,
+    board: placement.Board,
+    plans: Sequence[placement.Plan],
+    description: str | None,
 ) -> bool:
-    """Write the plan into ``change``; True when anything served changed."""
-    if not plan.remove and not plan.add:
+    """Write the plans into ``change`` (a fixed number of statements, whatever their
+    number); True when anything served changed."""
+    for plan in plans:
+        await managed_rows.retag(conn, plan.stale, plan.managed_by)
+    zone_id = change.zone.id
+    removed = [r for plan in plans for r in plan.remove if r.zone_id == zone_id]
+    added = [(plan, key) for plan in plans for key in plan.add]
+    if not removed and not added:
         return False
-    await _remove(conn, change, plan.remove)
-    touched = {r.recordset_id for r in plan.remove}
-    touched |= await _add(conn, change, managed_by, ttl, plan)
-    await _settle(conn, change, touched)
+    await _remove(conn, change, removed)
+    created = {board.occupant(name, rtype).recordset_id for _, (name, rtype, _) in added}
+    created &= board.new
+    await _insert(conn, change, board, added, created, description)
+    touched = {r.recordset_id for r in removed}
+    touched |= {board.occupant(name, rtype).recordset_id for _, (name, rtype, _) in added}
+    await _settle(conn, change, touched - created)
     return True
+
+
+async def _insert(
+    conn: AsyncConnection,
+    change: changes.ZoneChange,
+    board: placement.Board,
+    added: Sequence[tuple[placement.Plan, placement.Key]],
+    created: set[str],
+    description: str | None,
+) -> None:
+    """Insert the new recordsets, then every added record (two statements)."""
+    fresh: dict[str, RecordSet] = {}
+    rows = []
+    served = []
+    for plan, (name, rtype, data) in added:
+        occupant = board.occupant(name, rtype)
+        if occupant.recordset_id in created and occupant.recordset_id not in fresh:
+            fresh[occupant.recordset_id] = _recordset(change, occupant, description)
+        rows.append((occupant.recordset_id, plan.records[(name, rtype, data)], plan.managed_by))
+        ttl = change.zone.ttl if occupant.ttl is None else occupant.ttl
+        served.append((name, rtype, ttl, data))
+    await recordset_rows.insert_recordsets(conn, list(fresh.values()))
+    await managed_rows.insert_many(conn, change.zone.id, rows)
+    change.replace([], served)
+
+
+async def _settle(conn: AsyncConnection, change: changes.ZoneChange, touched: set[str]) -> None:
+    """Delete the touched recordsets left empty; stamp the others with the change."""
+    empty = await managed_rows.empty(conn, touched)
+    await recordset_rows.delete_recordsets(conn, empty)
+    await recordset_rows.update_recordsets(conn, touched - empty, change.stamp(True, Action.UPDATE))
+
+
+async def _remove_only(ctx: RequestContext, env: ServiceEnv, latest: Sequence[Desired]) -> None:
+    """Removals only: as ``remove_managed`` (every zone; a zone being deleted is left to go
+    with its records), so that they succeed even when the handler's zone is gone."""
+    async with env.db.transaction() as conn:
+        current = await _current(conn, [d.managed_by for d in latest])
+        gone = sorted(r.record_id for records in current.values() for r in records)
+        removed = await _remove_in_zones(conn, ctx, env, managed_rows.of_ids(gone)) if gone else 0
+    if removed:
+        env.db.wake_worker()
+
+
+async def _remove_elsewhere(
+    conn: AsyncConnection,
+    ctx: RequestContext,
+    env: ServiceEnv,
+    zone_id: str,
+    latest: Sequence[Desired],
+    current: Mapping[Resource, Sequence[managed_rows.OwnedRecord]],
+) -> int:
+    """Remove the records that resources wanting nothing have in other zones (rare: their
+    handler's zone was changed), one change per zone; returns how many went."""
+    gone = {
+        r.record_id
+        for d in latest
+        if not d.wanted
+        for r in current.get(_resource(d.managed_by), [])
+        if r.zone_id != zone_id
+    }
+    if not gone:
+        return 0
+    return await _remove_in_zones(conn, ctx, env, managed_rows.of_ids(sorted(gone)))
 
 
 async def _remove(
@@ -322,52 +342,20 @@ async def _remove(
     )
 
 
-async def _add(
-    conn: AsyncConnection,
-    change: changes.ZoneChange,
-    managed_by: ManagedBy,
-    ttl: int | None,
-    plan: _Plan,
-) -> set[str]:
-    """Insert the new records, creating managed recordsets where needed; returns the ids of
-    the existing recordsets that grew."""
-    by_set: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for name, rtype, data in plan.add:
-        by_set[(name, rtype)].append(data)
-    grown = set()
-    for (name, rtype), datas in by_set.items():
-        occupant = plan.occupants.get((name, rtype))
-        recordset = _recordset(change, name, rtype, ttl, occupant, plan.description)
-        if occupant is None:
-            await recordset_rows.insert_recordset(conn, recordset, [])
-        else:
-            grown.add(occupant.recordset_id)
-        records = [plan.records[(name, rtype, d)] for d in datas]
-        await managed_rows.insert_records(conn, recordset, records, managed_by)
-        served_ttl = change.zone.ttl if recordset.ttl is None else recordset.ttl
-        change.replace([], [(name, rtype, served_ttl, d) for d in datas])
-    return grown
-
-
 def _recordset(
-    change: changes.ZoneChange,
-    name: str,
-    rtype: str,
-    ttl: int | None,
-    occupant: managed_rows.Occupant | None,
-    description: str | None = None,
+    change: changes.ZoneChange, occupant: managed_rows.Occupant, description: str | None
 ) -> RecordSet:
-    """The recordset the records go into: the managed one at the name, or a new one."""
+    """A new managed recordset of the change, for the board's new ``occupant``."""
     zone = change.zone
     status, action = change.state(True, Action.CREATE)
     return RecordSet(
-        id=occupant.recordset_id if occupant else str(uuid.uuid4()),
+        id=occupant.recordset_id,
         zone_id=zone.id,
         zone_name=zone.name,
         project_id=zone.project_id,
-        name=name,
-        type=rtype,
-        ttl=occupant.ttl if occupant else ttl,
+        name=occupant.name,
+        type=occupant.type,
+        ttl=occupant.ttl,
         description=description,
         records=(),
         managed=True,
@@ -378,14 +366,6 @@ def _recordset(
         created_at=change.now,
         updated_at=None,
     )
-
-
-async def _settle(conn: AsyncConnection, change: changes.ZoneChange, touched: set[str]) -> None:
-    """Delete the touched recordsets left empty; stamp the others with the change."""
-    empty = await managed_rows.empty(conn, touched)
-    for recordset_id in sorted(empty):
-        await recordset_rows.delete_recordset(conn, recordset_id)
-    await recordset_rows.update_recordsets(conn, touched - empty, change.stamp(True, Action.UPDATE))
 
 
 async def _remove_in_zone(

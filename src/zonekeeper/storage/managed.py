@@ -75,6 +75,31 @@ def via_port(port_id: str) -> Condition:
     return records.c.managed_port_id == port_id
 
 
+def of_resources(resource_ids: Collection[str]) -> Condition:
+    """Records owned by any resource with one of these ids (of any type or plugin)."""
+    return records.c.managed_resource_id.in_(resource_ids)
+
+
+def of_ids(record_ids: Collection[str]) -> Condition:
+    """The records with these ids."""
+    return records.c.id.in_(record_ids)
+
+
+def of_plugin(plugin_name: str) -> Condition:
+    """Records written by one plugin (a sink handler, or the floating-IP PTR API)."""
+    return records.c.managed_plugin_name == plugin_name
+
+
+def via_other_port(port_id: str) -> Condition:
+    """Records held through a port other than ``port_id``."""
+    return and_(records.c.managed_port_id.is_not(None), records.c.managed_port_id != port_id)
+
+
+def via_no_port() -> Condition:
+    """Records held through no port."""
+    return records.c.managed_port_id.is_(None)
+
+
 async def owned(
     conn: AsyncConnection, condition: Condition, zone_id: str | None = None
 ) -> list[OwnedRecord]:
@@ -169,6 +194,33 @@ async def insert_records(
     await conn.execute(insert(records), rows)
 
 
+async def insert_many(
+    conn: AsyncConnection,
+    zone_id: str,
+    rows: Sequence[tuple[str, CanonicalRecord, ManagedBy]],
+) -> None:
+    """Insert records of the zone, each (recordset id, record, manager), in one statement."""
+    if not rows:
+        return
+    values = [
+        {
+            "id": str(uuid.uuid4()),
+            "recordset_id": recordset_id,
+            "zone_id": zone_id,
+            "data": record.data,
+            "rdata": record.rdata,
+            "managed": True,
+            "managed_plugin_name": managed_by.plugin_name,
+            "managed_resource_type": managed_by.resource_type,
+            "managed_resource_id": managed_by.resource_id,
+            "managed_project_id": managed_by.project_id,
+            "managed_port_id": managed_by.port_id,
+        }
+        for recordset_id, record, managed_by in rows
+    ]
+    await conn.execute(insert(records), values)
+
+
 async def retag(conn: AsyncConnection, record_ids: Collection[str], managed_by: ManagedBy) -> None:
     """Set the manager of the records with ``record_ids`` (their data stays)."""
     if record_ids:
@@ -203,3 +255,8 @@ async def empty(conn: AsyncConnection, recordset_ids: Collection[str]) -> set[st
 def matching(conditions: Sequence[Condition]) -> Condition:
     """Records matching any of ``conditions``."""
     return or_(*conditions)
+
+
+def all_of(*conditions: Condition) -> Condition:
+    """Records matching every one of ``conditions``."""
+    return and_(*conditions)

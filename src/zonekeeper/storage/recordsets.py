@@ -192,6 +192,12 @@ async def insert_recordset(
     await add_records(conn, recordset, new_records)
 
 
+async def insert_recordsets(conn: AsyncConnection, new: Sequence[RecordSet]) -> None:
+    """Insert recordsets without records (one executemany)."""
+    if new:
+        await conn.execute(insert(recordsets), [to_row(recordset) for recordset in new])
+
+
 async def add_records(
     conn: AsyncConnection, recordset: RecordSet, new_records: Sequence[CanonicalRecord]
 ) -> None:
@@ -233,6 +239,14 @@ async def delete_recordset(conn: AsyncConnection, recordset_id: str) -> None:
     """Delete the recordset and its records."""
     await conn.execute(delete(records).where(records.c.recordset_id == recordset_id))
     await conn.execute(delete(recordsets).where(recordsets.c.id == recordset_id))
+
+
+async def delete_recordsets(conn: AsyncConnection, recordset_ids: Collection[str]) -> None:
+    """Delete the recordsets and their records (two statements, whatever their number)."""
+    if recordset_ids:
+        ids = sorted(recordset_ids)
+        await conn.execute(delete(records).where(records.c.recordset_id.in_(ids)))
+        await conn.execute(delete(recordsets).where(recordsets.c.id.in_(ids)))
 
 
 async def lock_zone_with_soa(conn: AsyncConnection, zone_id: str) -> tuple[Zone, SoaRecord] | None:
