@@ -71,3 +71,16 @@ def test_allow_transfer_defaults_to_loopback_and_takes_cidrs_from_env(
     monkeypatch.setenv("ZONEKEEPER_DNS__ALLOW_TRANSFER", '["192.0.2.300/24"]')
     with pytest.raises(ValueError, match=r"192\.0\.2\.300/24"):
         config.load()
+
+
+def test_one_sink_handler_field_from_env_keeps_the_handler_s_templates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ZONEKEEPER_SINK__NEUTRON_FLOATINGIP__ZONE_ID", "z-1")
+    monkeypatch.setenv("ZONEKEEPER_SINK__NOVA_FIXED__TTL", "60")
+    sink = config.load(None).sink
+    assert (sink.neutron_floatingip.zone_id, sink.neutron_floatingip.format) == (
+        "z-1",
+        "%(ip_address)s.%(zone)s",
+    )
+    assert (sink.nova_fixed.ttl, sink.nova_fixed.format) == (60, "%(hostname)s.%(zone)s")

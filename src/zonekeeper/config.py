@@ -161,17 +161,17 @@ class SinkHandlerSettings(_Section):
     """TTL of the recordsets the handler creates (None: the zone's)."""
 
 
-def _nova_fixed() -> SinkHandlerSettings:
-    return SinkHandlerSettings(
-        format="%(hostname)s.%(zone)s", fallback_format="%(hostname)s-%(ip_address)s.%(zone)s"
-    )
+# Each handler's section has its own class with its own default templates: an environment
+# variable setting one field (ZONEKEEPER_SINK__NOVA_FIXED__ZONE_ID) builds the section from
+# that field alone, so the templates must be defaults of the class, not of a factory.
+class NovaFixedSettings(SinkHandlerSettings):
+    format: str = "%(hostname)s.%(zone)s"
+    fallback_format: str = "%(hostname)s-%(ip_address)s.%(zone)s"
 
 
-def _neutron_floatingip() -> SinkHandlerSettings:
-    return SinkHandlerSettings(
-        format="%(ip_address)s.%(zone)s",
-        fallback_format="%(ip_address)s-%(project_id)s.%(zone)s",
-    )
+class NeutronFloatingIpSettings(SinkHandlerSettings):
+    format: str = "%(ip_address)s.%(zone)s"
+    fallback_format: str = "%(ip_address)s-%(project_id)s.%(zone)s"
 
 
 class SinkSettings(_Section):
@@ -200,9 +200,9 @@ class SinkSettings(_Section):
     health_interval: float = 30.0
     """Seconds between health probes: the broker's queue depths, and a `sink health:` log
     line with every counter and the lag (the heartbeat carries the same figures)."""
-    nova_fixed: SinkHandlerSettings = Field(default_factory=_nova_fixed)
+    nova_fixed: NovaFixedSettings = Field(default_factory=NovaFixedSettings)
     """A/AAAA records for each fixed IP of an instance, from compute.instance.* events."""
-    neutron_floatingip: SinkHandlerSettings = Field(default_factory=_neutron_floatingip)
+    neutron_floatingip: NeutronFloatingIpSettings = Field(default_factory=NeutronFloatingIpSettings)
     """A/AAAA records for each associated floating IP, from floatingip.* and port.delete.end."""
     follow_floatingip_ptrs: bool = True
     """PTRs set through /v2/reverse/floatingips follow their floating IP: removed when it is

@@ -20,7 +20,7 @@ from tests.floatingips.conftest import PROJECT_A, A
 from tests.floatingips.neutron_double import NeutronState
 from tests.sink import broker
 from tests.sink.broker import Names, Publisher, settled
-from zonekeeper.config import DnsSettings, SinkHandlerSettings
+from zonekeeper.config import DnsSettings, NeutronFloatingIpSettings
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.service import context, zones
 from zonekeeper.service.env import ServiceEnv
@@ -59,7 +59,7 @@ async def consumer(env: ServiceEnv, names: Names) -> AsyncIterator[Consumer]:
         env,
         {"name": "cloud.example.", "email": "admin@example.org"},
     )
-    handler = SinkHandlerSettings(
+    handler = NeutronFloatingIpSettings(
         zone_id=forward.id,
         format="fip-%(ip_address)s.%(zone)s",
         fallback_format="fip-%(ip_address)s-%(project_id)s.%(zone)s",

@@ -16,7 +16,7 @@ from tests.floatingips.neutron_double import NeutronDouble, NeutronState
 from tests.managed_audit.nova_double import NovaDouble, NovaState
 from tests.sink.conftest import TENANT, open_env
 from zonekeeper import app
-from zonekeeper.config import Settings, SinkHandlerSettings, SinkSettings
+from zonekeeper.config import NeutronFloatingIpSettings, NovaFixedSettings, Settings, SinkSettings
 from zonekeeper.domain.models import Zone
 from zonekeeper.service import zones
 from zonekeeper.service.env import ServiceEnv
@@ -110,10 +110,10 @@ class Sink:
 
     def __init__(self, env: ServiceEnv, zone: Zone) -> None:
         settings = SinkSettings(
-            nova_fixed=SinkHandlerSettings(
+            nova_fixed=NovaFixedSettings(
                 zone_id=zone.id, format="%(hostname)s.%(zone)s", fallback_format="x.%(zone)s"
             ),
-            neutron_floatingip=SinkHandlerSettings(
+            neutron_floatingip=NeutronFloatingIpSettings(
                 zone_id=zone.id, format="fip-%(octet3)s.%(zone)s", fallback_format="y.%(zone)s"
             ),
         )

@@ -13,7 +13,7 @@ from tests.service import helpers
 from tests.sink import broker
 from tests.sink.broker import Gate, Names, Publisher, settled
 from tests.sink.conftest import TENANT
-from zonekeeper.config import SinkHandlerSettings
+from zonekeeper.config import NeutronFloatingIpSettings, NovaFixedSettings
 from zonekeeper.domain.models import ListQuery, Zone
 from zonekeeper.service import recordsets
 from zonekeeper.service.env import ServiceEnv
@@ -58,12 +58,12 @@ INSTANCE = {
 async def consumer(sqlite_env: ServiceEnv, zone: Zone, names: Names) -> AsyncIterator[Consumer]:
     sink_settings = broker.settings(
         names,
-        nova_fixed=SinkHandlerSettings(
+        nova_fixed=NovaFixedSettings(
             zone_id=zone.id,
             format="%(hostname)s.%(zone)s",
             fallback_format="%(hostname)s-%(ip_address)s.%(zone)s",
         ),
-        neutron_floatingip=SinkHandlerSettings(
+        neutron_floatingip=NeutronFloatingIpSettings(
             zone_id=zone.id,
             format="fip-%(ip_address)s.%(zone)s",
             fallback_format="fip-%(ip_address)s-%(project_id)s.%(zone)s",

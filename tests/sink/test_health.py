@@ -13,7 +13,7 @@ import pytest
 
 from tests.sink import broker
 from tests.sink.broker import Gate, Names, Publisher, settled
-from zonekeeper.config import SinkHandlerSettings
+from zonekeeper.config import NeutronFloatingIpSettings
 from zonekeeper.domain.models import Zone
 from zonekeeper.service import statuses
 from zonekeeper.service.env import ServiceEnv, utcnow
@@ -39,7 +39,7 @@ FIP = {
 
 @pytest.fixture
 async def consumer(sqlite_env: ServiceEnv, zone: Zone, names: Names) -> AsyncIterator[Consumer]:
-    handler = SinkHandlerSettings(
+    handler = NeutronFloatingIpSettings(
         zone_id=zone.id, format="fip-%(ip_address)s.%(zone)s", fallback_format="x.%(zone)s"
     )
     # prefetch 1: what is not in hand stays in the broker's ready count, exactly.

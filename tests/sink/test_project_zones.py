@@ -12,7 +12,7 @@ from tests.sink import broker
 from tests.sink.broker import Names, Publisher, settled
 from tests.sink.conftest import TENANT
 from tests.sink.test_consumer import INSTANCE, served
-from zonekeeper.config import SinkHandlerSettings
+from zonekeeper.config import NovaFixedSettings
 from zonekeeper.domain.models import Zone
 from zonekeeper.service import zones
 from zonekeeper.service.env import ServiceEnv
@@ -28,8 +28,8 @@ pytestmark = [
 ]
 
 
-def nova_fixed(zone_id: str = "") -> SinkHandlerSettings:
-    return SinkHandlerSettings(
+def nova_fixed(zone_id: str = "") -> NovaFixedSettings:
+    return NovaFixedSettings(
         zone_id=zone_id,
         zone_name="%(project)s.tenants.example.",  # the publisher's project name is "demo"
         format="%(hostname)s.%(zone)s",
