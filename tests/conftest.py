@@ -1,4 +1,5 @@
-"""Fixtures every test package shares: the databases behind the tests.
+"""Fixtures every test package shares: the databases behind the tests, and RabbitMQ's scratch
+exchanges and queue (``names``) with oslo.messaging's Notifier on them (``publisher``).
 
 ``database_url`` runs a test on SQLite (a copy of a migrated template) and on PostgreSQL (one
 scratch database per session; tests empty it themselves). Packages that need something else
@@ -7,12 +8,15 @@ override these fixtures in their own conftest.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests import databases
+from tests.sink import broker
+from tests.sink.broker import Names, Publisher
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +35,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "postgres":
         return str(request.getfixturevalue("postgres_url"))
     return databases.sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
+
+
+@pytest.fixture
+def names() -> Iterator[Names]:
+    names = Names()
+    yield names
+    asyncio.run(broker.delete_everything(names))
+
+
+@pytest.fixture
+def publisher(names: Names) -> Iterator[Publisher]:
+    publisher = Publisher(names)
+    yield publisher
+    publisher.close()

@@ -5,8 +5,7 @@ Checked on the wire: a PTR query to the mini-DNS, and the API's ``ptrdname``."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import dns.asyncquery
@@ -34,20 +33,6 @@ pytestmark = [
         "ignore:The 'oslo_service.eventlet_backdoor' module usage is deprecated:DeprecationWarning"
     ),
 ]
-
-
-@pytest.fixture
-def names() -> Iterator[Names]:
-    names = Names()
-    yield names
-    asyncio.run(broker.delete_everything(names))
-
-
-@pytest.fixture
-def publisher(names: Names) -> Iterator[Publisher]:
-    publisher = Publisher(names)
-    yield publisher
-    publisher.close()
 
 
 @pytest.fixture

@@ -4,16 +4,13 @@ scratch exchanges and queue per test (``names``) and oslo.messaging's Notifier (
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from tests import databases
-from tests.sink import broker
-from tests.sink.broker import Names, Publisher
 from zonekeeper.config import Settings
 from zonekeeper.domain.models import Zone
 from zonekeeper.service import context, pools, zones
@@ -33,20 +30,6 @@ async def open_env(url: str, settings: Settings) -> ServiceEnv:
     env = ServiceEnv(db=db, settings=settings)
     await pools.ensure_default_pool(env, [("127.0.0.1", 5354)])
     return env
-
-
-@pytest.fixture
-def names() -> Iterator[Names]:
-    names = Names()
-    yield names
-    asyncio.run(broker.delete_everything(names))
-
-
-@pytest.fixture
-def publisher(names: Names) -> Iterator[Publisher]:
-    publisher = Publisher(names)
-    yield publisher
-    publisher.close()
 
 
 @pytest.fixture
