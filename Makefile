@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/axfr.py
 	$(BIN)/python bench/propagation.py
 	$(BIN)/python bench/sink.py
+	$(BIN)/python bench/propagation_pool.py
 
 clean:
 	rm -rf $(VENV) zonekeeper-data .pytest_cache .mypy_cache .ruff_cache
