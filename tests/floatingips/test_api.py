@@ -91,8 +91,9 @@ async def test_set_creates_the_reverse_zone_once_and_a_managed_ptr(
     assert (record.zone_id, record.name, record.type) == (zone.id, "5.2.0.192.in-addr.arpa.", "PTR")
     assert record.data == "host.example.org."
     assert record.ttl == 300
+    # Tagged with the floating IP's port (none yet) and its revision in Neutron when set.
     assert record.managed_by == managed.ManagedBy(
-        "reverse_floatingip", "floatingip", fip["id"], PROJECT_A
+        "reverse_floatingip", "floatingip", fip["id"], PROJECT_A, None, fip["revision_number"]
     )
 
     response = await set_ptr(client, other, ptrdname="other.example.org.")

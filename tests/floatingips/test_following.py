@@ -86,8 +86,10 @@ async def set_ptr(client: httpx.AsyncClient, fip: dict[str, Any], ptrdname: str)
 
 
 def event(fip: dict[str, Any], port_id: str | None) -> dict[str, Any]:
-    """Neutron's ``floatingip.update.end`` payload with the floating IP on ``port_id``."""
-    return {"floatingip": {**fip, "port_id": port_id, "fixed_ip_address": None}}
+    """Neutron puts the floating IP (the double's own object) on ``port_id``, bumping its
+    revision as Neutron does; returns the ``floatingip.update.end`` payload that says so."""
+    fip.update(port_id=port_id, revision_number=fip["revision_number"] + 1)
+    return {"floatingip": {**fip, "fixed_ip_address": None}}
 
 
 async def test_disassociate_keeps_the_ptr_and_release_removes_it(
@@ -134,8 +136,9 @@ async def test_moving_to_another_port_removes_the_ptr(
     await settled(consumer, 4)
     assert await ptr_answer(dns_port, "192.0.2.6") == {"db.example.org."}
 
-    await publisher.publish("neutron", "floatingip.update.end", event(fip, "port-2"))
-    await publisher.publish("neutron", "floatingip.update.end", event(fip, "port-1"))  # late
+    back, moved = event(fip, "port-1"), event(fip, "port-2")
+    await publisher.publish("neutron", "floatingip.update.end", moved)
+    await publisher.publish("neutron", "floatingip.update.end", back)  # delivered late
     await settled(consumer, 6)
     assert await ptr_answer(dns_port, "192.0.2.6") == set()
     assert await api_ptrdname(client, fip) is None
@@ -155,10 +158,35 @@ async def test_a_ptr_set_without_a_port_stays_with_its_first_port_in_any_order(
     await publisher.publish("neutron", "floatingip.create.end", event(kept, "port-7"))
     await publisher.publish("neutron", "floatingip.update.end", event(kept, "port-7"))
     # The move of ``moved`` from port-8 to port-9 arrives in the wrong order.
-    await publisher.publish("neutron", "floatingip.update.end", event(moved, "port-9"))
-    await publisher.publish("neutron", "floatingip.create.end", event(moved, "port-8"))
+    first, second = event(moved, "port-8"), event(moved, "port-9")
+    await publisher.publish("neutron", "floatingip.update.end", second)
+    await publisher.publish("neutron", "floatingip.create.end", first)
     await settled(consumer, 4)
     assert await ptr_answer(dns_port, "192.0.2.7") == {"kept.example.org."}
     assert await api_ptrdname(client, kept) == "kept.example.org."
     assert await ptr_answer(dns_port, "192.0.2.8") == set()
     assert await api_ptrdname(client, moved) is None
+
+
+async def test_an_event_older_than_the_ptr_does_not_undo_it(
+    consumer: Consumer,
+    publisher: Publisher,
+    client: httpx.AsyncClient,
+    neutron_state: NeutronState,
+    dns_port: int,
+) -> None:
+    fip = neutron_state.add(PROJECT_A, "192.0.2.9")
+    stale = event(fip, "port-1")  # its notification is held up somewhere
+    await publisher.publish("neutron", "floatingip.update.end", event(fip, "port-2"))
+    await settled(consumer, 1)
+    await set_ptr(client, fip, "late.example.org.")  # the tenant sees it on port-2
+
+    await publisher.publish("neutron", "floatingip.update.end", stale)
+    await settled(consumer, 2)
+    assert await ptr_answer(dns_port, "192.0.2.9") == {"late.example.org."}
+    assert await api_ptrdname(client, fip) == "late.example.org."
+
+    await publisher.publish("neutron", "floatingip.update.end", event(fip, "port-3"))
+    await settled(consumer, 3)
+    assert await ptr_answer(dns_port, "192.0.2.9") == set()
+    assert await api_ptrdname(client, fip) is None

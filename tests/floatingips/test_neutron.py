@@ -135,7 +135,9 @@ async def test_client_reads_neutrons_objects(
     client = neutron.NeutronClient(settings)
     fip = neutron_state.add(PROJECT_A, "2001:db8::5", port_id="port-1")
     found = await client.get(REGION, fip["id"], TOKEN_A)
-    assert found == neutron.FloatingIp(REGION, fip["id"], "2001:db8::5", PROJECT_A, "port-1")
+    assert found == neutron.FloatingIp(
+        REGION, fip["id"], "2001:db8::5", PROJECT_A, "port-1", fip["revision_number"]
+    )
     assert await client.list(PROJECT_A, TOKEN_A) == [found]
     assert await client.get(REGION, "8d2f5f3c-1111-4c1e-9e0f-0123456789ab", TOKEN_A) is None
     with pytest.raises(errors.NoEndpoint):

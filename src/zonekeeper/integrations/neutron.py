@@ -39,6 +39,8 @@ class FloatingIp:
     address: str
     project_id: str
     port_id: str | None
+    revision_number: int | None = None
+    """Neutron's revision of the object (bumped by every change of it), when it says."""
 
 
 class _Wire(BaseModel):
@@ -51,11 +53,12 @@ class _Wire(BaseModel):
     project_id: str | None = None
     tenant_id: str | None = None
     port_id: str | None = None
+    revision_number: int | None = None
 
     def to_value(self, region: str) -> FloatingIp:
         project = self.project_id or self.tenant_id or ""
         address = str(self.floating_ip_address)
-        return FloatingIp(region, self.id, address, project, self.port_id)
+        return FloatingIp(region, self.id, address, project, self.port_id, self.revision_number)
 
 
 class _One(BaseModel):

@@ -33,6 +33,11 @@ class FloatingIp(Protocol):
         """The port it is associated with (None: allocated, associated with none)."""
         ...
 
+    @property
+    def revision_number(self) -> int | None:
+        """Neutron's revision of it (None: Neutron did not say)."""
+        ...
+
 
 class FloatingIpSource(Protocol):
     """Neutron's floating IPs (implemented by ``integrations.neutron``). ``token`` is the

@@ -138,19 +138,26 @@ async def unset_ptr(
 
 
 async def follow_association(
-    ctx: RequestContext, env: ServiceEnv, floatingip_id: str, port_id: str | None
+    ctx: RequestContext,
+    env: ServiceEnv,
+    floatingip_id: str,
+    port_id: str | None,
+    revision: int | None = None,
 ) -> int:
     """Neutron says the floating IP is now associated with ``port_id`` (None: with none).
     Its PTR goes when the port differs from the one it had when the PTR was set; a PTR set
     while it had no port stays with the first port it gets. Disassociation (``port_id``
     None) keeps the PTR: the address stays the project's, so the name the tenant gave it
     still speaks for it, and disassociating is often a step of moving it back. Returns how
-    many records went; idempotent, any order of associations ends alike. Raises Forbidden
-    (only the system calls this)."""
+    many records went; idempotent, any order of associations ends alike.
+
+    ``revision`` is the floating IP's revision in Neutron's event: a PTR set through the API at
+    that revision or a later one is not touched (the event, delivered late, is older than
+    what the tenant saw). Raises Forbidden (only the system calls this)."""
     if port_id is None:
         return 0
     owner = managed.ManagedBy(PLUGIN, RESOURCE_TYPE, floatingip_id)
-    return await managed.follow_port(ctx, env, owner, port_id)
+    return await managed.follow_port(ctx, env, owner, port_id, revision)
 
 
 async def having_ptrs(
@@ -206,7 +213,9 @@ def _system(ctx: RequestContext) -> RequestContext:
 
 def _tag(fip: FloatingIp) -> managed.ManagedBy:
     """The PTR's owner: the floating IP, and the port it had when the PTR was set."""
-    return managed.ManagedBy(PLUGIN, RESOURCE_TYPE, fip.id, fip.project_id, fip.port_id)
+    return managed.ManagedBy(
+        PLUGIN, RESOURCE_TYPE, fip.id, fip.project_id, fip.port_id, fip.revision_number
+    )
 
 
 async def _reverse_zone(ctx: RequestContext, env: ServiceEnv, zone_name: str) -> Zone:

@@ -139,18 +139,24 @@ async def remove_managed(
 
 
 async def follow_port(
-    ctx: RequestContext, env: ServiceEnv, managed_by: ManagedBy, port_id: str
+    ctx: RequestContext,
+    env: ServiceEnv,
+    managed_by: ManagedBy,
+    port_id: str,
+    revision: int | None = None,
 ) -> int:
     """The resource of ``managed_by`` (its plugin, type and id) is now associated with
     ``port_id``: its records held through another port are removed; those held through no
     port are tagged with ``port_id`` (the first port they meet is theirs). In one
     transaction; returns how many records went. Idempotent, and order-free among
     associations: whatever order the ports come in, the records stay only while every port
-    seen is the one they were tagged with. Raises Forbidden."""
+    seen is the one they were tagged with. Records written at ``revision`` (the resource's,
+    in the event) or later are left alone: the event is older than them. Raises Forbidden."""
     _require_manage(ctx)
     mine = managed_rows.all_of(
         managed_rows.of_plugin(managed_by.plugin_name),
         managed_rows.of_resource(managed_by.resource_type, managed_by.resource_id),
+        managed_rows.older_than(revision),
     )
     elsewhere = managed_rows.all_of(mine, managed_rows.via_other_port(port_id))
     async with env.db.transaction() as conn:

@@ -267,8 +267,11 @@ class FloatingIpPtr:
             if note.event_type == "floatingip.delete.end":
                 await floatingips.release(ctx, self.env, fip_id)
                 continue
-            port_id = _object(note.payload, "floatingip").get("port_id")
-            await floatingips.follow_association(ctx, self.env, fip_id, str(port_id or "") or None)
+            floating = _object(note.payload, "floatingip")
+            port_id = str(floating.get("port_id") or "") or None
+            revision = floating.get("revision_number")
+            revision = revision if isinstance(revision, int) else None
+            await floatingips.follow_association(ctx, self.env, fip_id, port_id, revision)
 
     @staticmethod
     def _floatingip_id(note: Notification) -> str:

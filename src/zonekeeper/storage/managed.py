@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain.models import RecordSet
@@ -24,6 +24,9 @@ class ManagedBy:
     resource_id: str
     project_id: str | None = None
     port_id: str | None = None
+    revision: int | None = None
+    """The resource's revision (Neutron's ``revision_number``) the record was written at, when
+    known: notifications of that revision or older are stale for the record."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,13 @@ def via_other_port(port_id: str) -> Condition:
     return and_(records.c.managed_port_id.is_not(None), records.c.managed_port_id != port_id)
 
 
+def older_than(revision: int | None) -> Condition:
+    """Records written at a revision before ``revision``, or at no known one (None: all)."""
+    if revision is None:
+        return true()
+    return or_(records.c.managed_revision.is_(None), records.c.managed_revision < revision)
+
+
 def via_no_port() -> Condition:
     """Records held through no port."""
     return records.c.managed_port_id.is_(None)
@@ -118,6 +128,7 @@ async def owned(
             records.c.managed_resource_id,
             records.c.managed_project_id,
             records.c.managed_port_id,
+            records.c.managed_revision,
         )
         .select_from(records.join(recordsets, records.c.recordset_id == recordsets.c.id))
         .where(condition, records.c.managed_plugin_name.is_not(None))
@@ -188,6 +199,7 @@ async def insert_records(
             "managed_resource_id": managed_by.resource_id,
             "managed_project_id": managed_by.project_id,
             "managed_port_id": managed_by.port_id,
+            "managed_revision": managed_by.revision,
         }
         for record in new_records
     ]
@@ -215,6 +227,7 @@ async def insert_many(
             "managed_resource_id": managed_by.resource_id,
             "managed_project_id": managed_by.project_id,
             "managed_port_id": managed_by.port_id,
+            "managed_revision": managed_by.revision,
         }
         for recordset_id, record, managed_by in rows
     ]
@@ -233,6 +246,7 @@ async def retag(conn: AsyncConnection, record_ids: Collection[str], managed_by: 
                 managed_resource_id=managed_by.resource_id,
                 managed_project_id=managed_by.project_id,
                 managed_port_id=managed_by.port_id,
+                managed_revision=managed_by.revision,
             )
         )
 

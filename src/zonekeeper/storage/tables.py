@@ -133,6 +133,9 @@ records = Table(
     Column("managed_resource_id", String(255)),
     Column("managed_project_id", String(255)),
     Column("managed_port_id", String(255)),
+    # The resource's revision (Neutron's revision_number) when the record was written through
+    # the API: a notification of that revision or older must not undo it.
+    Column("managed_revision", BigInteger),
     Index("ix_records_recordset", "recordset_id"),
     # With ``managed``, the quota's count of a zone's unmanaged records reads only the index.
     Index("ix_records_zone_managed", "zone_id", "managed"),
