@@ -184,7 +184,9 @@ class Worker:
         outcomes = await asyncio.gather(
             *(probe.notify(zone.name, h, p, timeout, key, hint) for h, p, key in signed + unsigned)
         )
-        return {(h, p): outcome for (h, p, _), outcome in zip(signed, outcomes, strict=False)}
+        # Only the nameservers' outcomes matter: also-notifies are never polled.
+        mine = outcomes[: len(signed)]
+        return {(h, p): outcome for (h, p, _), outcome in zip(signed, mine, strict=True)}
 
     async def _poll(
         self, zone: Zone, nameservers: list[tuple[str, int]], deleting: bool
