@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEB_PACKAGES := bind9-dnsutils python3-venv bind9 bind9-utils pdns-server pdns-backend-sqlite3 sqlite3
+BENCH_PACKAGES := wrk
 
-.PHONY: run test check deps system-deps bench clean
+.PHONY: run test check deps system-deps bench-deps apt-install bench clean
 
 run: $(STAMP)
 	$(BIN)/zonekeeper serve
@@ -23,7 +24,14 @@ check: $(STAMP)
 
 # Debian packages the tests drive (dig, BIND, PowerDNS); installed only when missing, as root.
 system-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(DEB_PACKAGES)"
+
+# What the benchmarks need on top (wrk loads the API).
+bench-deps: system-deps
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(BENCH_PACKAGES)"
+
+apt-install:
+	@missing=""; for p in $(PACKAGES); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
@@ -38,7 +46,7 @@ $(STAMP): pyproject.toml
 
 deps: $(STAMP)
 
-bench: $(STAMP)
+bench: bench-deps $(STAMP)
 	$(BIN)/python bench/api_write.py
 	$(BIN)/python bench/axfr.py
 	$(BIN)/python bench/propagation.py
