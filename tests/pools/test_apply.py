@@ -15,7 +15,8 @@ from zonekeeper.cli.pool import check_target
 from zonekeeper.domain import errors
 from zonekeeper.domain import pools as pool_specs
 from zonekeeper.domain.models import DEFAULT_POOL_ID, Action, Status, TargetState
-from zonekeeper.domain.pools import PoolSpec, Verb
+from zonekeeper.domain.pool_plan import Verb
+from zonekeeper.domain.pools import PoolSpec
 from zonekeeper.service import pools, zones
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import changes, target_states

@@ -12,7 +12,8 @@ from tests.pools.conftest import BIND9_POOL, PDNS4_POOL
 from zonekeeper.cli.pool import check_target, dump
 from zonekeeper.domain import errors
 from zonekeeper.domain import pools as pool_specs
-from zonekeeper.domain.pools import NsRecord, PoolSpec, Server, Verb
+from zonekeeper.domain.pool_plan import Verb, plan
+from zonekeeper.domain.pools import NsRecord, PoolSpec, Server
 
 
 def parse(*entries: dict[str, Any]) -> tuple[PoolSpec, ...]:
@@ -160,7 +161,7 @@ CURRENT = PoolSpec(
 
 def test_plan_matches_by_name_and_reports_the_changed_fields() -> None:
     (bind9,) = parse(BIND9_POOL)
-    (change,) = pool_specs.plan([CURRENT], [bind9], False, lambda _: "new")
+    (change,) = plan([CURRENT], [bind9], False, lambda _: "new")
     assert change.verb is Verb.UPDATE and change.pool.id == CURRENT.id
     assert [f.field for f in change.fields] == [
         "description",
@@ -174,9 +175,9 @@ def test_plan_matches_by_name_and_reports_the_changed_fields() -> None:
 
 def test_plan_creates_unmatched_keeps_or_deletes_leftovers() -> None:
     (pdns,) = parse(PDNS4_POOL)
-    kept = pool_specs.plan([CURRENT], [pdns], False, lambda _: "new")
+    kept = plan([CURRENT], [pdns], False, lambda _: "new")
     assert [(c.verb, c.pool.id) for c in kept] == [(Verb.CREATE, pdns.id)]
-    dropped = pool_specs.plan([CURRENT], [pdns], True, lambda _: "new")
+    dropped = plan([CURRENT], [pdns], True, lambda _: "new")
     assert [(c.verb, c.pool.id) for c in dropped] == [
         (Verb.CREATE, pdns.id),
         (Verb.DELETE, CURRENT.id),
@@ -184,12 +185,12 @@ def test_plan_creates_unmatched_keeps_or_deletes_leftovers() -> None:
 
 
 def test_plan_of_the_same_pools_is_unchanged() -> None:
-    (change,) = pool_specs.plan([CURRENT], [CURRENT], True, lambda _: "new")
+    (change,) = plan([CURRENT], [CURRENT], True, lambda _: "new")
     assert change.verb is Verb.UNCHANGED and change.fields == ()
 
 
 def test_plan_refuses_a_name_held_by_a_pool_it_keeps() -> None:
     (pdns,) = parse({**PDNS4_POOL, "name": "default"})
     with pytest.raises(errors.InvalidObject) as raised:
-        pool_specs.plan([CURRENT], [pdns], False, lambda _: "new")
+        plan([CURRENT], [pdns], False, lambda _: "new")
     assert "name already used by pool" in raised.value.errors[0].message

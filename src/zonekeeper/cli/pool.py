@@ -24,7 +24,8 @@ from zonekeeper import backends, config
 from zonekeeper.cli import options
 from zonekeeper.domain import errors
 from zonekeeper.domain import pools as pool_specs
-from zonekeeper.domain.pools import PoolSpec, Verb
+from zonekeeper.domain.pool_plan import PoolChange, Verb
+from zonekeeper.domain.pools import PoolSpec
 from zonekeeper.service import context
 from zonekeeper.service import pools as pool_service
 from zonekeeper.service.env import ServiceEnv
@@ -166,9 +167,7 @@ def _print_changes(console: Console, result: pool_service.PoolChanges) -> None:
         console.print("no changes")
 
 
-def _print_change(
-    console: Console, change: pool_specs.PoolChange, rewritten: int, repushed: int
-) -> None:
+def _print_change(console: Console, change: PoolChange, rewritten: int, repushed: int) -> None:
     pool = change.pool
     if change.verb is Verb.UNCHANGED:
         console.print(f"= pool {pool.name!r} ({pool.id}): no changes", markup=False)

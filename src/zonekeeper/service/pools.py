@@ -25,10 +25,11 @@ import dns.rdataclass
 import dns.rdatatype
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from zonekeeper.domain import errors, rdata
+from zonekeeper.domain import errors, pool_plan, rdata
 from zonekeeper.domain import pools as pool_specs
 from zonekeeper.domain.models import DEFAULT_POOL_ID, Action, ListQuery, Page
-from zonekeeper.domain.pools import PoolChange, PoolSpec, Verb
+from zonekeeper.domain.pool_plan import PoolChange, Verb
+from zonekeeper.domain.pools import PoolSpec
 from zonekeeper.service import changes
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
@@ -198,7 +199,7 @@ async def _plan(
 ) -> PoolChanges:
     current = [spec_of(pool) for pool in await pool_rows.list_pools(conn)]
     taken = {pool.id for pool in current if pool.id is not None}
-    planned = pool_specs.plan(current, desired, delete, lambda spec: _new_id(spec, taken))
+    planned = pool_plan.plan(current, desired, delete, lambda spec: _new_id(spec, taken))
     rewritten: dict[str, int] = {}
     repushed: dict[str, int] = {}
     for change in planned:
