@@ -59,3 +59,14 @@ async def test_sqlite_needs_no_listener(tmp_path: object) -> None:
         assert await db.wait_for_wakeup(0.1)
     finally:
         await db.close()
+
+
+async def test_a_notice_sent_just_before_closing_still_arrives(postgres_url: str) -> None:
+    cli, worker = Database(postgres_url), Database(postgres_url)
+    try:
+        await worker.listen_for_wakeups()
+        cli.wake_worker()
+        await cli.close()  # as a CLI command ends right after its commit
+        assert await worker.wait_for_wakeup(5)
+    finally:
+        await worker.close()

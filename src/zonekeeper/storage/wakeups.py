@@ -20,6 +20,8 @@ from sqlalchemy import make_url
 log = logging.getLogger(__name__)
 
 CHANNEL = "zonekeeper_changes"
+CLOSE_GRACE = 1.0
+"""Seconds ``close`` waits for a notice still being sent."""
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -54,6 +56,10 @@ class Wakeups:
     async def close(self) -> None:
         self._listening = False
         if self._sender is not None:
+            # A short-lived process (a CLI command) has its last notice still to send: give it
+            # a moment, so that workers hear of the change now rather than at their sweep.
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._sender), CLOSE_GRACE)
             self._sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sender
