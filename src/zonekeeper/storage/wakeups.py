@@ -39,6 +39,8 @@ class Wakeups:
         self._listening = False
         self._again = asyncio.Event()
         self._sender: asyncio.Task[None] | None = None
+        self._relistener: asyncio.Task[None] | None = None
+        """Kept, as the loop holds only weak references to tasks."""
 
     async def listen(self) -> None:
         """Call ``on_notice`` for every notice from now on (raises when PostgreSQL is down:
@@ -55,6 +57,8 @@ class Wakeups:
 
     async def close(self) -> None:
         self._listening = False
+        if self._relistener is not None:
+            self._relistener.cancel()
         if self._sender is not None:
             # A short-lived process (a CLI command) has its last notice still to send: give it
             # a moment, so that workers hear of the change now rather than at their sweep.
@@ -99,7 +103,7 @@ class Wakeups:
         log.warning("lost the wake-up connection to PostgreSQL; reconnecting")
         self._conn = None
         self._on_notice()
-        asyncio.get_running_loop().create_task(self._relisten())
+        self._relistener = asyncio.get_running_loop().create_task(self._relisten())
 
     async def _relisten(self) -> None:
         delay = 0.5
