@@ -4,13 +4,15 @@ doubles of services we do not own (Neutron, Nova)."""
 from __future__ import annotations
 
 import threading
+from typing import Self
 
 import uvicorn
 from starlette.types import ASGIApp
 
 
 class LoopbackServer:
-    """Serves ``app``; ``url`` is ``http://127.0.0.1:<port>`` once ``start`` returned."""
+    """Serves ``app``; ``url`` is ``http://127.0.0.1:<port>`` once ``start`` returned. As a
+    context manager, serves for the ``with`` block."""
 
     def __init__(self, app: ASGIApp, name: str) -> None:
         self.app = app
@@ -40,6 +42,13 @@ class LoopbackServer:
             threading.Event().wait(0.01)
         port = self._server.servers[0].sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
 
     def stop(self) -> None:
         assert self._server is not None and self._thread is not None

@@ -30,12 +30,8 @@ B = {"X-Auth-Project-ID": PROJECT_B, "X-Roles": "member,reader", "X-Auth-Token":
 
 @pytest.fixture(scope="session")
 def neutron_server() -> Iterator[NeutronDouble]:
-    double = NeutronDouble()
-    double.start()
-    try:
+    with NeutronDouble() as double:
         yield double
-    finally:
-        double.stop()
 
 
 @pytest.fixture

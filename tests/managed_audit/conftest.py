@@ -31,22 +31,14 @@ TOKENS = {ADMIN_TOKEN: ("admin-project", True), MEMBER_TOKEN: (PROJECT, False)}
 
 @pytest.fixture(scope="session")
 def nova_server() -> Iterator[NovaDouble]:
-    double = NovaDouble()
-    double.start()
-    try:
+    with NovaDouble() as double:
         yield double
-    finally:
-        double.stop()
 
 
 @pytest.fixture(scope="session")
 def neutron_server() -> Iterator[NeutronDouble]:
-    double = NeutronDouble()
-    double.start()
-    try:
+    with NeutronDouble() as double:
         yield double
-    finally:
-        double.stop()
 
 
 @pytest.fixture

@@ -36,12 +36,8 @@ def closed_port_url() -> str:
 
 @pytest.fixture
 def second_nova() -> Iterator[NovaDouble]:
-    double = NovaDouble()
-    double.start()
-    try:
+    with NovaDouble() as double:
         yield double
-    finally:
-        double.stop()
 
 
 async def test_nova_lists_every_page_of_every_project(
