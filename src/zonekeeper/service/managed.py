@@ -75,6 +75,13 @@ async def set_managed_records(
     return placed[0]
 
 
+async def remove_all(ctx: RequestContext, env: ServiceEnv, owners: Sequence[ManagedBy]) -> None:
+    """Every record of each of ``owners`` (its plugin's, for its resource) goes, in every zone,
+    in one transaction: ``set_many`` for a batch that only removes. Raises Forbidden."""
+    _require_manage(ctx)
+    await _remove_only(ctx, env, [Desired(owner) for owner in owners])
+
+
 async def set_many(
     ctx: RequestContext,
     env: ServiceEnv,

@@ -111,11 +111,13 @@ class _Templated:
     async def _flush(
         self, note: Notification, zone_id: str | None, pending: Sequence[managed.Desired]
     ) -> None:
-        if pending:
-            # A run of removals only never opens a zone change: any zone id will do.
-            zone = zone_id or self.settings.zone_id
-            ttl = self.settings.ttl
-            await managed.set_many(sink_context(note), self.env, zone, pending, ttl)
+        if not pending:
+            return
+        ctx = sink_context(note)
+        if zone_id is None:  # a run of removals only: they may be in any zone
+            await managed.remove_all(ctx, self.env, [d.managed_by for d in pending])
+        else:
+            await managed.set_many(ctx, self.env, zone_id, pending, self.settings.ttl)
 
     def _gone(self, resource_type: str, resource_id: str) -> tuple[None, managed.Desired]:
         """The resource wants none of this handler's records, anywhere."""
