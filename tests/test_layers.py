@@ -19,23 +19,34 @@ MAY_IMPORT = {
     "backends": {"domain"},
     "sink": {"service", "domain", "config"},
     "integrations": {"domain", "config"},
-    "web": {"service", "domain", "config"},
 }
+"""Every package but ``cli`` (the composition's top, which may import anything). A package
+named in ARCHITECTURE.md but not built yet (``web``) gets its row when it is built."""
 
 
 def _imported_packages(path: Path) -> set[str]:
+    """The zonekeeper packages ``path`` imports, relative imports resolved."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         names = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
+        elif isinstance(node, ast.ImportFrom):
+            names = [_absolute(path, node.module, node.level)]
         for name in names:
             parts = name.split(".")
             if parts[0] == "zonekeeper" and len(parts) > 1:
                 found.add(parts[1])
     return found
+
+
+def _absolute(path: Path, module: str | None, level: int) -> str:
+    """The absolute name of ``from <level dots><module> import …`` written in ``path``."""
+    if level == 0:
+        return module or ""
+    package = ["zonekeeper", *path.relative_to(SRC).parent.parts]
+    base = package[: len(package) - (level - 1)]
+    return ".".join([*base, module] if module else base)
 
 
 @pytest.mark.parametrize("package", sorted(MAY_IMPORT))
@@ -51,4 +62,12 @@ def test_package_imports_only_what_it_may(package: str) -> None:
 
 def test_the_table_covers_every_package() -> None:
     packages = {p.name for p in SRC.iterdir() if p.is_dir() and not p.name.startswith("_")}
-    assert packages - {"cli"} <= set(MAY_IMPORT), packages - set(MAY_IMPORT)
+    assert packages - {"cli"} == set(MAY_IMPORT), packages ^ set(MAY_IMPORT)
+
+
+def test_relative_imports_are_resolved() -> None:
+    """A relative import cannot slip past the table."""
+    inside_api = SRC / "api" / "zones.py"
+    assert _absolute(inside_api, "storage", 2) == "zonekeeper.storage"
+    assert _absolute(inside_api, None, 1) == "zonekeeper.api"
+    assert _absolute(SRC / "app.py", "api", 1) == "zonekeeper.api"
