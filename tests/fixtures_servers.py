@@ -186,7 +186,7 @@ statistics-channels {{
 
 def start_pdns(directory: Path) -> Pdns:
     """Configure and start ``pdns_server`` in ``directory``; fails the test if it cannot."""
-    pdns_bin, sqlite_bin = _binary("pdns_server"), _binary("sqlite3")
+    sqlite_bin = _binary("sqlite3")
     if not PDNS_SCHEMA.exists():
         pytest.fail(f"{PDNS_SCHEMA} is missing: install the Debian packages {PACKAGES}")
     directory.mkdir(parents=True)
@@ -195,7 +195,21 @@ def start_pdns(directory: Path) -> Pdns:
         subprocess.run([sqlite_bin, str(database)], stdin=schema, check=True)
     port, api_port, api_key = free_port(), free_port(), "test-api-key"
     (directory / "pdns.conf").write_text(_pdns_conf(directory, database, port, api_port, api_key))
-    with (directory / "pdns.log").open("wb") as log:
+    return _launch_pdns(directory, port, api_port, api_key)
+
+
+def restart_pdns(server: Pdns) -> None:
+    """Stop ``server`` and start it again, in place, with the same configuration, ports and
+    zones (its SQLite database)."""
+    stop(server.process)
+    server.process = _launch_pdns(
+        server.directory, server.port, server.api_port, server.api_key
+    ).process
+
+
+def _launch_pdns(directory: Path, port: int, api_port: int, api_key: str) -> Pdns:
+    pdns_bin = _binary("pdns_server")
+    with (directory / "pdns.log").open("ab") as log:
         process = subprocess.Popen(
             [pdns_bin, f"--config-dir={directory}"], stdout=log, stderr=subprocess.STDOUT
         )

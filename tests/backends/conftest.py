@@ -13,7 +13,14 @@ import pytest
 
 from tests import databases
 from tests.dns.conftest import Rows, Zone
-from tests.fixtures_servers import Named, Pdns, named, pdns  # noqa: F401 (fixtures)
+from tests.fixtures_servers import (  # noqa: F401 (fixtures)
+    Named,
+    Pdns,
+    named,
+    pdns,
+    restart_named,
+    restart_pdns,
+)
 from zonekeeper import backends
 from zonekeeper.config import DnsSettings
 from zonekeeper.dns.server import MiniDns
@@ -45,8 +52,19 @@ class Primary:
 class Secondary:
     kind: str
     backend: backends.Backend
-    port: int
-    """The server's DNS port on 127.0.0.1."""
+    server: Named | Pdns
+
+    @property
+    def port(self) -> int:
+        """The server's DNS port on 127.0.0.1."""
+        return self.server.port
+
+    def restart(self) -> None:
+        """Stop the server and start it again with the same configuration and data."""
+        if isinstance(self.server, Named):
+            restart_named(self.server)
+        else:
+            restart_pdns(self.server)
 
 
 @pytest.fixture(scope="session")
@@ -77,4 +95,4 @@ def secondary(request: pytest.FixtureRequest) -> Secondary:
     """The backend of one kind, wired to a fresh real server of that kind."""
     kind: str = request.param
     server: Named | Pdns = request.getfixturevalue("named" if kind == "bind9" else "pdns")
-    return Secondary(kind, backends.load(kind, server.options()), server.port)
+    return Secondary(kind, backends.load(kind, server.options()), server)

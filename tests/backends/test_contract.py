@@ -1,5 +1,7 @@
 """The Backend contract, against each real server: create makes it serve the zone from our
-primary, both operations are idempotent, list_zones sees the zone, delete makes it stop."""
+primary, both operations are idempotent, list_zones sees the zone, a change reaches it by
+transfer, the zone survives a restart of the server, delete makes it stop. (Signed transfers:
+tests/backends/test_tsig.py, per kind.)"""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import dns.rdatatype
 from tests.backends.conftest import SERIAL, WWW, Primary, Secondary
 from tests.fixtures_servers import free_port
 from zonekeeper import backends
+from zonekeeper.worker import probe
 
 WAIT = 5.0
 """Seconds a server gets to start or stop serving (measured: 20-40 ms)."""
@@ -75,8 +78,7 @@ async def test_creating_again_moves_the_zone_to_new_masters(
     backend, port, zone = secondary.backend, secondary.port, primary.target()
     nowhere = dataclasses.replace(zone, masters=(backends.Master("127.0.0.1", free_port()),))
     await backend.create_zone(nowhere)  # exists, but can never transfer from there
-    await asyncio.sleep(0.3)
-    assert serial_of(await ask_tcp(port, zone.name)) is None
+    assert zone.name in await backend.list_zones()
 
     await backend.create_zone(zone)  # the pool's masters changed: provisioned again
 
@@ -84,5 +86,40 @@ async def test_creating_again_moves_the_zone_to_new_masters(
     await backend.delete_zone(zone)
 
 
-async def ask_tcp(port: int, name: str) -> dns.message.Message:
-    return await dns.asyncquery.tcp(dns.message.make_query(name, "SOA"), "127.0.0.1", port=port)
+async def test_a_change_reaches_the_server_by_transfer(
+    secondary: Secondary, primary: Primary
+) -> None:
+    """What the worker does after a change: NOTIFY with the new SOA, then refresh_zone."""
+    backend, port, zone = secondary.backend, secondary.port, primary.target()
+    await backend.create_zone(zone)
+    await wait_until(port, zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
+
+    added = ("new.contract.test.", "AAAA", "2001:db8::20")
+    serial = await primary.rows.change(primary.zone, add=[added])
+    soa = (await ask_primary(primary, zone.name)).answer[0]
+    assert await probe.notify(zone.name, "127.0.0.1", port, 2.0, soa=soa) is None
+    await backend.refresh_zone(zone)
+
+    await wait_until(port, zone.name, "SOA", lambda a: serial_of(a) == serial)
+    new = await wait_until(port, added[0], "AAAA", lambda a: bool(a.answer))
+    assert [r.to_text() for r in new.answer[0]] == [added[2]]
+
+
+async def test_the_zone_survives_a_restart_of_the_server(
+    secondary: Secondary, primary: Primary
+) -> None:
+    backend, port, zone = secondary.backend, secondary.port, primary.target()
+    await backend.create_zone(zone)
+    await wait_until(port, zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
+
+    await asyncio.to_thread(secondary.restart)
+
+    await wait_until(port, zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
+    assert zone.name in await backend.list_zones()
+    await backend.delete_zone(zone)
+    await wait_until(port, zone.name, "SOA", lambda a: a.rcode() in GONE)
+
+
+async def ask_primary(primary: Primary, name: str) -> dns.message.Message:
+    query = dns.message.make_query(name, "SOA")
+    return await dns.asyncquery.udp(query, primary.host, port=primary.port, timeout=2)
