@@ -187,3 +187,28 @@ def test_ns_records_change_is_reported_with_its_zones(tmp_path: Path, url: str) 
     assert "zones given the new apex NS and SOA MNAME: 1" in result.output
     after = on_db(url, tmp_path, lambda env: zones.nameservers(member(), env, zone.id))
     assert after == [("ns9.example.org.", 1)]
+
+
+def test_dry_run_counts_the_zones_it_would_rewrite_and_repush(tmp_path: Path, url: str) -> None:
+    invoke(url, "update", "--file", write(tmp_path, BIND9_POOL))
+
+    async def two_zones(env: ServiceEnv) -> list[Zone]:
+        return [await make_zone(member(), env, name) for name in ("a.example.", "b.example.")]
+
+    made = on_db(url, tmp_path, two_zones)
+
+    async def state(env: ServiceEnv) -> list[tuple[Any, ...]]:
+        found = [await zones.get(member(), env, zone.id) for zone in made]
+        served = [await zones.nameservers(member(), env, zone.id) for zone in made]
+        return [(z.serial, z.action, ns) for z, ns in zip(found, served, strict=True)]
+
+    before = on_db(url, tmp_path, state)
+    changed = copy.deepcopy(BIND9_POOL)
+    changed["ns_records"] = [{"hostname": "ns9.example.org.", "priority": 1}]
+    changed["nameservers"][0]["port"] += 1
+    dry = invoke(url, "update", "--file", write(tmp_path, changed), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "zones given the new apex NS and SOA MNAME: 2" in dry.output
+    assert "zones pushed again to its targets and nameservers: 2" in dry.output
+    assert on_db(url, tmp_path, state) == before
+    assert ("ns9.example.org.", 1) not in before[0][2]
