@@ -1,5 +1,5 @@
-"""Run `zonekeeper serve` (or one role: `api`, `worker`, `mdns`) as a real subprocess on free
-ports, for end-to-end tests."""
+"""Run `zonekeeper serve` (or one role: `api`, `worker`, `mdns`, `sink`) as a real subprocess
+on free ports, for end-to-end tests."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ ZONEKEEPER = str(Path(sys.executable).with_name("zonekeeper"))
 _API = re.compile(r"API listening on http://(\S+):(\d+)")
 _DNS = re.compile(r"mini-DNS listening on (\S+):(\d+)")
 _WORKER = re.compile(r"worker running")
-_READY = {"serve": (_API, _DNS, _WORKER), "api": (_API,), "worker": (_WORKER,), "mdns": (_DNS,)}
+_SINK = re.compile(r"sink consuming")
+_READY = {
+    "serve": (_API, _DNS, _WORKER),
+    "api": (_API,),
+    "worker": (_WORKER,),
+    "mdns": (_DNS,),
+    "sink": (_SINK,),
+}
 
 
 class Serve:
@@ -38,7 +45,9 @@ class Serve:
         if command in ("serve", "mdns"):
             args += ["--dns-listen", "127.0.0.1:0"]
         self.data_dir = data_dir
-        args += ["--data-dir", str(data_dir), *extra_args]
+        if command != "sink":  # the sink keeps no files: it takes only the database URL
+            args += ["--data-dir", str(data_dir)]
+        args += list(extra_args)
         if database_url:
             args += ["--database-url", database_url]
         self.lines: list[str] = []

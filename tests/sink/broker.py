@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
+import pytest
 
 from zonekeeper.config import SinkSettings
 from zonekeeper.service.env import ServiceEnv
@@ -19,6 +20,15 @@ from zonekeeper.sink.consumer import Consumer
 from zonekeeper.sink.notification import Notification
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+OSLO_WARNINGS = [
+    # oslo.messaging's own imports (eventlet and oslo.service deprecations), not ours.
+    pytest.mark.filterwarnings(r"ignore:\s*Eventlet is deprecated"),
+    pytest.mark.filterwarnings("ignore:eventletutils module is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings(
+        "ignore:The 'oslo_service.eventlet_backdoor' module usage is deprecated:DeprecationWarning"
+    ),
+]
+"""Marks for a test module that publishes with oslo.messaging (``Publisher``)."""
 OSLO_URL = "rabbit://guest:guest@127.0.0.1:5672/"
 
 

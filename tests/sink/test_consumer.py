@@ -19,14 +19,7 @@ from zonekeeper.service import recordsets
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.sink.consumer import Consumer
 
-pytestmark = [
-    # oslo.messaging's own imports (eventlet and oslo.service deprecations), not ours.
-    pytest.mark.filterwarnings(r"ignore:\s*Eventlet is deprecated"),
-    pytest.mark.filterwarnings("ignore:eventletutils module is deprecated:DeprecationWarning"),
-    pytest.mark.filterwarnings(
-        "ignore:The 'oslo_service.eventlet_backdoor' module usage is deprecated:DeprecationWarning"
-    ),
-]
+pytestmark = broker.OSLO_WARNINGS
 
 FIP = {
     "id": "8e7c3d7c-fip1",

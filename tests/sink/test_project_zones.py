@@ -19,13 +19,7 @@ from zonekeeper.service.env import ServiceEnv
 from zonekeeper.sink import handlers, notification
 from zonekeeper.sink.consumer import Consumer
 
-pytestmark = [
-    pytest.mark.filterwarnings(r"ignore:\s*Eventlet is deprecated"),
-    pytest.mark.filterwarnings("ignore:eventletutils module is deprecated:DeprecationWarning"),
-    pytest.mark.filterwarnings(
-        "ignore:The 'oslo_service.eventlet_backdoor' module usage is deprecated:DeprecationWarning"
-    ),
-]
+pytestmark = broker.OSLO_WARNINGS
 
 
 def nova_fixed(zone_id: str = "") -> NovaFixedSettings:
