@@ -28,24 +28,35 @@ async def port(rows: Rows, server: tuple[MiniDns, int]) -> int:
     return server[1]
 
 
-async def exchange_udp(port: int, wire: bytes, timeout: float = 0.5) -> bytes | None:
-    """Send raw bytes; the reply's bytes, or None when none came within ``timeout``."""
+async def exchange_udp(port: int, wire: bytes) -> bytes:
+    """Send raw bytes; the reply's bytes (fails after a generous 5 s without one)."""
     loop = asyncio.get_running_loop()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.setblocking(False)
         await loop.sock_connect(sock, ("127.0.0.1", port))
         await loop.sock_sendall(sock, wire)
-        try:
-            return await asyncio.wait_for(loop.sock_recv(sock, 65535), timeout)
-        except TimeoutError:
-            return None
+        return await asyncio.wait_for(loop.sock_recv(sock, 65535), 5)
+
+
+async def unanswered(port: int, wire: bytes) -> bool:
+    """True when the server sends nothing back for ``wire``: the same socket then sends a
+    real query, and the first reply to arrive is that query's (no timing involved)."""
+    loop = asyncio.get_running_loop()
+    probe = dns.message.make_query("www.example.org.", "A")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.setblocking(False)
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        await loop.sock_sendall(sock, wire)
+        await loop.sock_sendall(sock, probe.to_wire())
+        first = await asyncio.wait_for(loop.sock_recv(sock, 65535), 5)
+    return dns.message.from_wire(first).id == probe.id
 
 
 async def test_notify_is_acknowledged(port: int, server: tuple[MiniDns, int]) -> None:
     notify = dns.message.make_query("example.org.", "SOA")
     notify.flags = dns.flags.AA  # before set_opcode: the opcode lives in the flags word
     notify.set_opcode(dns.opcode.NOTIFY)
-    reply = dns.message.from_wire(await exchange_udp(port, notify.to_wire()) or b"")
+    reply = dns.message.from_wire(await exchange_udp(port, notify.to_wire()))
     assert reply.id == notify.id and reply.opcode() == dns.opcode.NOTIFY
     assert reply.flags & dns.flags.QR and reply.flags & dns.flags.AA
     assert reply.rcode() == dns.rcode.NOERROR and reply.question == notify.question
@@ -59,21 +70,20 @@ async def test_notify_is_acknowledged(port: int, server: tuple[MiniDns, int]) ->
 async def test_other_opcodes(port: int, opcode: dns.opcode.Opcode, rcode: dns.rcode.Rcode) -> None:
     query = dns.message.make_query("example.org.", "SOA")
     query.set_opcode(opcode)
-    reply = dns.message.from_wire(await exchange_udp(port, query.to_wire()) or b"")
+    reply = dns.message.from_wire(await exchange_udp(port, query.to_wire()))
     assert reply.rcode() == rcode and reply.id == query.id
 
 
 async def test_garbage_and_truncated_packets_do_not_kill_the_server(
     port: int, server: tuple[MiniDns, int]
 ) -> None:
-    assert await exchange_udp(port, b"\x00\x01garbage") is None  # shorter than a header
+    assert await unanswered(port, b"\x00\x01garbage")  # shorter than a header
     wire = dns.message.make_query("www.example.org.", "A").to_wire()
     reply = await exchange_udp(port, wire[:-3])  # the question is cut short
-    assert reply is not None
     header = struct.unpack("!HH", reply[:4])
     assert header[0] == struct.unpack("!H", wire[:2])[0]
     assert header[1] & 0xF == dns.rcode.FORMERR
-    assert await exchange_udp(port, b"\xff" * 40) is None  # QR set: never answer a response
+    assert await unanswered(port, b"\xff" * 40)  # QR set: never answer a response
     _, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"\x00\x30" + b"\x12" * 10)  # a length prefix promising more than is sent
     writer.close()
@@ -85,10 +95,10 @@ async def test_garbage_and_truncated_packets_do_not_kill_the_server(
 async def test_formerr_and_refused_requests(port: int) -> None:
     query = dns.message.make_query("www.example.org.", "A")
     query.question.append(query.question[0])
-    reply = dns.message.from_wire(await exchange_udp(port, query.to_wire()) or b"")
+    reply = dns.message.from_wire(await exchange_udp(port, query.to_wire()))
     assert reply.rcode() == dns.rcode.FORMERR
     query = dns.message.make_query("www.example.org.", "A", rdclass=dns.rdataclass.CH)
-    reply = dns.message.from_wire(await exchange_udp(port, query.to_wire()) or b"")
+    reply = dns.message.from_wire(await exchange_udp(port, query.to_wire()))
     assert reply.rcode() == dns.rcode.REFUSED
 
 
@@ -120,7 +130,10 @@ async def test_stop_closes_open_connections(rows: Rows, port: int) -> None:
     mini_dns = MiniDns(rows.db, DnsSettings(listen="127.0.0.1:0"))
     _, own_port = await mini_dns.start()
     reader, writer = await asyncio.open_connection("127.0.0.1", own_port)
-    await asyncio.sleep(0.05)
+    wire = dns.message.make_query("www.example.org.", "A").to_wire()
+    writer.write(struct.pack("!H", len(wire)) + wire)
+    (length,) = struct.unpack("!H", await asyncio.wait_for(reader.readexactly(2), 5))
+    await reader.readexactly(length)  # the server holds this connection open now
     await mini_dns.stop()
     assert await asyncio.wait_for(reader.read(), timeout=2) == b""
     writer.close()
