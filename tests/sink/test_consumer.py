@@ -11,7 +11,7 @@ import pytest
 
 from tests.service import helpers
 from tests.sink import broker
-from tests.sink.broker import Gate, Names, Publisher, settled
+from tests.sink.broker import Gate, Names, Publisher, eventually, settled
 from tests.sink.conftest import TENANT
 from zonekeeper.config import NeutronFloatingIpSettings, NovaFixedSettings
 from zonekeeper.domain.models import ListQuery, Zone
@@ -178,7 +178,11 @@ async def test_a_backlog_is_one_change_and_a_bad_event_in_it_only_costs_itself(
         await asyncio.wait_for(gate.entered.wait(), 10)
         for fip in fips:
             await publisher.publish("neutron", "floatingip.update.end", {"floatingip": fip})
-        await asyncio.sleep(0.3)  # delivered (prefetch 200), waiting in the inbox
+
+        async def delivered() -> bool:  # to us (prefetch 200), waiting behind the gate
+            return consumer.report()["buffered"] == len(fips)
+
+        await eventually(delivered)
         gate.opened.set()
 
     def fip(n: int, address: str | None = None) -> dict[str, object]:

@@ -40,8 +40,9 @@ Failure = Unhandleable | errors.ZonekeeperError
 class Consumer:
     """Runs the sink until cancelled. ``stats`` counts processed, ignored, dead-lettered
     and retried messages, and per handler ``<name>.processed`` and ``<name>.failed``
-    (attempts that raised); ``report()`` adds the lag and the queue depths (``health``).
-    ``ready`` is set once the queue is declared, bound and consumed."""
+    (attempts that raised); ``report()`` adds the lag, the queue depths and the messages
+    buffered here (``health``). ``ready`` is set once the queue is declared, bound and
+    consumed."""
 
     def __init__(self, env: ServiceEnv, settings: SinkSettings) -> None:
         self.env = env
@@ -51,6 +52,8 @@ class Consumer:
         self.health = health.Health(env.now)
         self.ready = asyncio.Event()
         self.connection: AbstractRobustConnection | None = None
+        self._inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        """Delivered messages not yet taken into a batch (a reconnect feeds the same one)."""
 
     async def run(self) -> None:
         """Connect (retrying with backoff until the broker answers), then consume forever,
@@ -68,7 +71,7 @@ class Consumer:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=self.settings.prefetch)
         queue = await self._declare(channel)
-        inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        inbox = self._inbox
         # A robust queue consumes again with the same callback after a reconnect.
         await queue.consume(inbox.put)
         self.ready.set()
@@ -82,8 +85,9 @@ class Consumer:
             await self._process(batch)
 
     def report(self) -> dict[str, int]:
-        """The counters, the lag and the last probed queue depths (for the heartbeat)."""
-        return self.health.report(self.stats)
+        """The counters, the lag, the last probed queue depths and the messages buffered
+        here (for the heartbeat)."""
+        return self.health.report(self.stats, self._inbox.qsize())
 
     async def probe(self) -> dict[str, int]:
         """Ask the broker how many messages wait in our queue and in the dead-letter queue

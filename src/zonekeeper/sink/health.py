@@ -5,7 +5,8 @@ batch at a time, so while a batch is being handled it is the age of its first ev
 minus the ``timestamp`` its publisher stamped); between batches it is the lag the last event
 had when its effect was committed. The broker's ready-message counts (``queue_depth``,
 ``dead_letter_depth``) come from a passive declare, taken by the consumer's periodic probe;
-up to ``prefetch`` more messages may sit delivered but unhandled in our own buffer.
+``buffered`` counts the messages delivered to us (up to ``prefetch``) and not yet taken into
+a batch.
 """
 
 from __future__ import annotations
@@ -41,13 +42,15 @@ class Health:
             return _age_ms(self._now(), self._in_flight)
         return self._last_lag_ms
 
-    def report(self, counters: Mapping[str, int]) -> dict[str, int]:
-        """The counters with the lag and the depths, as heartbeated into service_statuses."""
+    def report(self, counters: Mapping[str, int], buffered: int) -> dict[str, int]:
+        """The counters with the lag, the depths and the ``buffered`` count, as heartbeated
+        into service_statuses."""
         return {
             **counters,
             "lag_ms": self.lag_ms(),
             "queue_depth": self.queue_depth,
             "dead_letter_depth": self.dead_letter_depth,
+            "buffered": buffered,
         }
 
 
