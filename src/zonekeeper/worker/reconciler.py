@@ -215,7 +215,8 @@ class Worker:
                 return None
             observations = await probe.observe_all(zone.name, nameservers, settings.poll_timeout)
             verdict = plan.judge(zone.serial, deleting, observations, settings.threshold_percentage)
-            if verdict.done or poll == POLLS_PER_ATTEMPT:
+            # No nameservers: nothing to wait for, the verdict cannot change within the attempt.
+            if verdict.done or poll == POLLS_PER_ATTEMPT or not nameservers:
                 return verdict, observations
             delay = plan.backoff(poll, settings.poll_retry_interval, 1.0)
         raise AssertionError("unreachable")
