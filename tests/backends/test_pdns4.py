@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 import httpx
 import pytest
 
@@ -75,3 +78,23 @@ async def test_refresh_fetches_a_new_serial_by_ixfr_without_a_notify(
     new = await wait_until(pdns.port, "new.contract.test.", "A", lambda a: bool(a.answer))
     assert [r.to_text() for r in new.answer[0]] == ["192.0.2.7"]
     assert f"got 1 delta, zone committed with serial {serial}" in pdns.log_file.read_text()
+
+
+async def test_a_server_side_failure_is_transient_and_a_refusal_is_not(
+    pdns: Pdns, primary: Primary
+) -> None:
+    backend = backends.load("pdns4", pdns.options())
+    refused = backends.ZoneTarget("z1", "example.test.", (backends.Master("mdns.example", 53),))
+    with pytest.raises(pdns4.PowerDnsError) as raised:
+        await backend.create_zone(refused)
+    assert not raised.value.transient  # HTTP 422: the same request fails again
+
+    # PowerDNS failing on its side: its database loses a table (HTTP 500, as "database is
+    # locked" is), so the worker may try the call again at once.
+    database = sqlite3.connect(pdns.directory / "pdns.sqlite3")
+    with contextlib.closing(database):
+        database.execute("DROP TABLE domainmetadata")
+        database.commit()
+    with pytest.raises(pdns4.PowerDnsError, match=r"HTTP 5\d\d") as raised:
+        await backend.create_zone(primary.target())
+    assert raised.value.transient

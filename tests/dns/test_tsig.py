@@ -22,6 +22,7 @@ from sqlalchemy import update
 from tests.dns.conftest import Rows, Zone
 from tests.dns.test_xfr import bulk_entries, ixfr_query, zone_contents
 from zonekeeper.config import DnsSettings
+from zonekeeper.dns import throttle
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.domain.models import DEFAULT_POOL_ID
 from zonekeeper.domain.transfers import TsigKey
@@ -193,3 +194,37 @@ async def test_a_signed_notify_is_verified_and_its_rejections_are_told_apart(
     unknown = TsigKey("stranger", SECRET)
     assert await probe.notify("signed.test.", "127.0.0.1", port, 2, unknown) == Reason.TSIG_BADKEY
     assert server[0].stats["notify"] == 1 and server[0].stats["tsig_rejected"] == 2
+
+
+async def test_rejected_tsig_is_logged_once_a_minute_per_source(
+    signed_pool: Zone, server: tuple[MiniDns, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    mini_dns, port = server
+    clock = [1000.0]
+    mini_dns._responder._tsig_log._clock = lambda: clock[0]  # type: ignore[attr-defined]
+    query = dns.message.make_query("signed.test.", "SOA")
+    query.use_tsig(dns.tsig.Key("pool-key", OTHER_SECRET))
+
+    def lines() -> list[str]:
+        return [r.getMessage() for r in caplog.records if "TSIG from" in r.getMessage()]
+
+    for _ in range(5):
+        await raw(port, query, source="127.0.0.1")
+    await raw(port, query, source="127.0.0.2")  # another source has its own budget
+    assert mini_dns.stats["tsig_rejected"] == 6  # every one is still counted
+    assert [line.split(" rejected")[0] for line in lines()] == [
+        "TSIG from 127.0.0.1",
+        "TSIG from 127.0.0.2",
+    ]
+
+    clock[0] += 61
+    await raw(port, query, source="127.0.0.1")
+    assert len(lines()) == 3 and lines()[-1].endswith("(4 more from it not logged)")
+
+
+def test_the_log_throttle_keeps_its_memory_bounded() -> None:
+    clock = [0.0]
+    limiter = throttle.LogThrottle(60, capacity=3, clock=lambda: clock[0])
+    assert [limiter.admit(f"192.0.2.{n}") for n in range(5)] == [0, 0, 0, 0, 0]
+    assert len(limiter._windows) == 3  # the oldest sources were forgotten
+    assert limiter.admit("192.0.2.4") is None  # a remembered one is still held back

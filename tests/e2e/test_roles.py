@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 import dns.message
 import dns.query
+import httpx
 import pytest
 
 from tests import databases
@@ -87,3 +88,33 @@ async def _heartbeat_roles(url: str) -> set[str]:
         return {row["service_name"] for row in rows}
     finally:
         await conn.close()
+
+
+def test_zones_created_before_any_mdns_wait_pending_and_go_active_once_one_registers(
+    tmp_path: Path, shared_database: str
+) -> None:
+    started: list[Serve] = []
+    try:
+        api = Serve(tmp_path / "api", database_url=shared_database, command="api")
+        started.append(api)
+        client = designate(api.base_url)
+        zone = client.zones.create("early.example.", email="admin@early.example")
+        assert zone["status"] == "PENDING"  # accepted, not a 500 no_servers_configured
+
+        started.append(Serve(tmp_path / "worker", database_url=shared_database, command="worker"))
+        sync_url = f"{api.base_url}/v2/zones/{zone['id']}/sync"
+        deadline = time.monotonic() + 10
+        while (sync := httpx.get(sync_url).json())["last_error"] is None:
+            assert time.monotonic() < deadline, sync
+            time.sleep(0.05)
+        assert sync["status"] == "PENDING"
+        assert sync["last_error"] == "no nameservers in the pool"
+
+        started.append(Serve(tmp_path / "mdns", database_url=shared_database, command="mdns"))
+        active = wait_active(client, zone["id"], timeout=10)  # far below the 30 s backoff
+        assert httpx.get(sync_url).json()["last_error"] is None
+        assert active["serial"] == zone["serial"]
+    finally:
+        for process in started:
+            if process.process.poll() is None:
+                process.terminate()

@@ -25,9 +25,16 @@ class ZoneTarget:
 
 
 class BackendError(Exception):
-    """A backend could not do what was asked; ``reason`` is machine-readable."""
+    """A backend could not do what was asked; ``reason`` is machine-readable.
+
+    ``transient``: the server failed on its side (an HTTP 5xx, such as PowerDNS's "database
+    is locked") and the same call may well succeed when made again at once."""
 
     reason = "backend_error"
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class Backend(Protocol):

@@ -232,7 +232,10 @@ def _check(response: httpx.Response, action: str, subject: str) -> None:
     where = f"PowerDNS {response.request.url.host}:{response.request.url.port}"
     if status in (401, 403):
         raise PowerDnsError(f"{where}: authentication failed (HTTP {status}): check api_token")
-    raise PowerDnsError(f"{where}: cannot {action} {subject}: HTTP {status}: {_detail(response)}")
+    raise PowerDnsError(
+        f"{where}: cannot {action} {subject}: HTTP {status}: {_detail(response)}",
+        transient=response.is_server_error,
+    )
 
 
 def _detail(response: httpx.Response) -> str:

@@ -20,7 +20,7 @@ import dns.rdatatype
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.config import DnsSettings
-from zonekeeper.dns import access, answer, signing, wire, xfr
+from zonekeeper.dns import access, answer, signing, throttle, wire, xfr
 from zonekeeper.storage import serving
 from zonekeeper.storage.database import Database
 
@@ -56,6 +56,9 @@ _RCODE_STATS = {
     dns.rcode.SERVFAIL: "servfail",
     dns.rcode.BADVERS: "badvers",
 }
+TSIG_LOG_INTERVAL = 60.0
+"""Seconds between logged TSIG rejections of one source address (the rest are only counted,
+in ``tsig_rejected``, and the next line says how many were not logged)."""
 UDP_MIN = 512
 TCP_MAX = 65535
 
@@ -67,6 +70,7 @@ class Responder:
         self._db = db
         self._settings = settings
         self._stats = stats
+        self._tsig_log = throttle.LogThrottle(TSIG_LOG_INTERVAL)
 
     async def respond(
         self, request: bytes, *, tcp: bool, source: str
@@ -130,13 +134,16 @@ class Responder:
                 keys = await access.keyring(conn, query.question[0].name) if query.question else {}
             return signing.verify(request, keys)
         except signing.Rejected as rejected:
-            log.warning(
-                "TSIG from %s rejected (%s, key %s): %s",
-                source,
-                dns.rcode.to_text(rejected.error),
-                query.keyname,
-                rejected.reason,
-            )
+            held_back = self._tsig_log.admit(source)
+            if held_back is not None:
+                log.warning(
+                    "TSIG from %s rejected (%s, key %s): %s%s",
+                    source,
+                    dns.rcode.to_text(rejected.error),
+                    query.keyname,
+                    rejected.reason,
+                    f" ({held_back} more from it not logged)" if held_back else "",
+                )
             self._count("tsig_rejected")
             self._count_rcode(dns.rcode.NOTAUTH)
             return signing.rejection(query, rejected.error, answer.OUR_PAYLOAD)

@@ -54,7 +54,41 @@ async def ensure_default_pool(env: ServiceEnv, nameservers: builtins.list[tuple[
     (see :func:`is_embedded`): a default pool an operator loaded from ``pools.yaml`` (other
     targets, a description, attributes or also-notifies) is left exactly as loaded.
     """
-    pool = pool_rows.Pool(
+    pool = _embedded_default(env, nameservers)
+    registering = False
+    async with env.db.transaction() as conn:
+        stored = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
+        if stored is None or is_embedded(stored):
+            await pool_rows.upsert_pool(conn, pool, env.now())
+            # The first nameserver of a pool written before any (see default_for_create):
+            # the zones created meanwhile wait for the next retry; push them now.
+            registering = bool(nameservers) and (stored is None or not stored.nameservers)
+        if registering:
+            reason = "a mini-DNS registered as the default pool's nameserver: pushing again"
+            for zone_id in await pool_rows.live_zone_ids(conn, DEFAULT_POOL_ID):
+                await audits.requeue_any(conn, zone_id, reason, env.now())
+    if registering:
+        env.db.wake_worker()
+
+
+async def default_for_create(conn: AsyncConnection, env: ServiceEnv) -> pool_rows.Pool:
+    """The default pool, for a zone created in ``conn``'s transaction. On a shared database
+    that no mini-DNS has registered with yet (``zonekeeper api`` started first) it is
+    written first as the embedded default with no nameservers: zones created meanwhile wait
+    PENDING, their reason "no nameservers in the pool", until an ``mdns`` process registers
+    (:func:`ensure_default_pool`) and they are pushed."""
+    stored = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
+    if stored is not None:
+        return stored
+    waiting = _embedded_default(env, [])
+    await pool_rows.insert_if_absent(conn, waiting, env.now())
+    # Under MariaDB's repeatable read a pool another process just inserted stays invisible to
+    # this transaction; it has the same ns_records as ours, which is all a create reads.
+    return await pool_rows.get_pool(conn, DEFAULT_POOL_ID) or waiting
+
+
+def _embedded_default(env: ServiceEnv, nameservers: Sequence[tuple[str, int]]) -> pool_rows.Pool:
+    return pool_rows.Pool(
         id=DEFAULT_POOL_ID,
         name=DEFAULT_POOL_NAME,
         ns_records=({"hostname": env.settings.nameserver_hostname, "priority": 1},),
@@ -62,10 +96,6 @@ async def ensure_default_pool(env: ServiceEnv, nameservers: builtins.list[tuple[
         targets=(EMBEDDED_TARGET,),
         also_notifies=(),
     )
-    async with env.db.transaction() as conn:
-        stored = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
-        if stored is None or is_embedded(stored):
-            await pool_rows.upsert_pool(conn, pool, env.now())
 
 
 def is_embedded(pool: pool_rows.Pool) -> bool:

@@ -29,7 +29,7 @@ from zonekeeper.domain.models import (
     ZoneType,
 )
 from zonekeeper.domain.serial import next_serial
-from zonekeeper.service import changes, policy, quotas
+from zonekeeper.service import changes, policy, pools, quotas
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import listing
@@ -83,13 +83,15 @@ async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
 
     The zone is CREATE/PENDING until the pool's nameservers serve it. Raises Forbidden,
     InvalidObject, InvalidZoneName, InvalidTTL, BadRequest (SECONDARY), DuplicateZone,
-    IllegalChild, IllegalParent, OverQuota, NoServersConfigured.
+    IllegalChild, IllegalParent, OverQuota, NoServersConfigured (a default pool without
+    ns_records). On a database no mini-DNS has registered with yet, the zone waits PENDING
+    (see ``pools.default_for_create``).
     """
     policy.require_write(ctx)
     new = _validate_new(ctx, env, fields)
     async with env.db.transaction() as conn:
-        pool = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
-        if pool is None or not pool.ns_records:
+        pool = await pools.default_for_create(conn, env)
+        if not pool.ns_records:
             raise errors.NoServersConfigured("The default pool has no nameservers")
         name = names.to_text(new.name)
         await _check_ownership(conn, ctx, new.name)

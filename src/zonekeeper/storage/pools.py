@@ -70,15 +70,7 @@ async def get_pool(conn: AsyncConnection, pool_id: str) -> Pool | None:
 async def upsert_pool(conn: AsyncConnection, pool: Pool, now: datetime) -> None:
     """Write ``pool`` under its id: insert it, or replace the stored values (all but the
     timestamps). Idempotent."""
-    values: dict[str, Any] = {
-        "name": pool.name,
-        "description": pool.description,
-        "attributes": dict(pool.attributes),
-        "ns_records": [dict(ns) for ns in pool.ns_records],
-        "nameservers": [dict(ns) for ns in pool.nameservers],
-        "targets": [dict(target) for target in pool.targets],
-        "also_notifies": [dict(entry) for entry in pool.also_notifies],
-    }
+    values = _values(pool)
     changed = await conn.execute(
         update(pools).where(pools.c.id == pool.id).values(**values, updated_at=now)
     )
@@ -93,6 +85,32 @@ async def upsert_pool(conn: AsyncConnection, pool: Pool, now: datetime) -> None:
         await conn.execute(
             update(pools).where(pools.c.id == pool.id).values(**values, updated_at=now)
         )
+
+
+async def insert_if_absent(conn: AsyncConnection, pool: Pool, now: datetime) -> None:
+    """Insert ``pool`` unless a pool with its id exists; an existing one is left as it is,
+    also when a concurrent transaction inserts it first."""
+    if await get_pool(conn, pool.id) is not None:
+        return
+    try:
+        # A savepoint: losing the race leaves the surrounding transaction usable.
+        async with conn.begin_nested():
+            await conn.execute(pools.insert().values(id=pool.id, created_at=now, **_values(pool)))
+    except IntegrityError:
+        pass
+
+
+def _values(pool: Pool) -> dict[str, Any]:
+    """The stored columns of ``pool`` but its id and timestamps."""
+    return {
+        "name": pool.name,
+        "description": pool.description,
+        "attributes": dict(pool.attributes),
+        "ns_records": [dict(ns) for ns in pool.ns_records],
+        "nameservers": [dict(ns) for ns in pool.nameservers],
+        "targets": [dict(target) for target in pool.targets],
+        "also_notifies": [dict(entry) for entry in pool.also_notifies],
+    }
 
 
 async def list_pools(conn: AsyncConnection) -> list[Pool]:

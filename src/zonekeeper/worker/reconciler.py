@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -96,7 +96,7 @@ class Worker:
     async def _claim(self, zone: Zone) -> bool:
         now = self.env.now()
         async with self.env.db.transaction() as conn:
-            return await claims.claim(conn, zone.id, now, now + LEASE)
+            return await claims.claim(conn, zone, now, now + LEASE)
 
     async def reconcile(self, zone: Zone) -> None:
         """One attempt: provision targets, NOTIFY, poll serials, record the outcome."""
@@ -111,6 +111,8 @@ class Worker:
         provisioned = await asyncio.gather(
             *(self._provision(zone, target, known, deleting) for target in pool.targets)
         )
+        if any(state is not known.get(state.target) for state in provisioned):
+            await self._save_targets(zone, provisioned)
         nameservers = _addresses(pool.nameservers)
         notified: dict[tuple[str, int], Reason | None] = {}
         if not deleting:
@@ -140,13 +142,24 @@ class Worker:
         if not deleting and state is not None and _is_active(state):
             return state
         backend = self._backend(target)
+        call = backend.delete_zone if deleting else backend.create_zone
         try:
-            await (backend.delete_zone if deleting else backend.create_zone)(
-                _zone_target(zone, target)
-            )
+            await _once_more_if_transient(call, _zone_target(zone, target))
         except backends.BackendError as error:
+            verb = "deleting" if deleting else "provisioning"
+            log.warning("%s zone %s (%s) on %s failed: %s", verb, zone.name, zone.id, name, error)
             return TargetState(name, "ERROR", error.reason, f"{name}: {error}", self.env.now())
         return TargetState(name, "ACTIVE", None, None, self.env.now())
+
+    async def _save_targets(self, zone: Zone, provisioned: Sequence[TargetState]) -> None:
+        """Remember at once what this attempt did on each target, whatever becomes of the
+        attempt: a superseded one (or one whose zone changed meanwhile) records no verdict,
+        yet the zone is on those targets now, and the next attempt, here or in another
+        worker, must not add it again (rndc addzone, a PowerDNS POST answered 409)."""
+        async with self.env.db.transaction() as conn:
+            # The lock orders us with other workers' replaces and a purge of the zone.
+            if await zone_rows.lock(conn, zone.id) is not None:
+                await target_states.replace(conn, zone.id, provisioned)
 
     async def _refresh(self, zone: Zone, holding: Sequence[Mapping[str, Any]]) -> None:
         """Ask the targets holding the zone to fetch the new serial, all at once."""
@@ -202,7 +215,8 @@ class Worker:
                 return None
             observations = await probe.observe_all(zone.name, nameservers, settings.poll_timeout)
             verdict = plan.judge(zone.serial, deleting, observations, settings.threshold_percentage)
-            if verdict.done or poll == POLLS_PER_ATTEMPT:
+            # No nameservers: nothing to wait for, the verdict cannot change within the attempt.
+            if verdict.done or poll == POLLS_PER_ATTEMPT or not nameservers:
                 return verdict, observations
             delay = plan.backoff(poll, settings.poll_retry_interval, 1.0)
         raise AssertionError("unreachable")
@@ -232,7 +246,6 @@ class Worker:
                 if await changes.mark_propagated(conn, zone.id, zone.serial, now):
                     self.stats["propagated"] += 1
                 await nameserver_states.replace(conn, zone.id, states)
-                await target_states.replace(conn, zone.id, provisioned)
                 return
             self.stats["failed_attempts"] += 1
             attempt = zone.attempts + 1
@@ -242,7 +255,6 @@ class Worker:
                 conn, zone.id, reason, now + timedelta(seconds=delay), self.settings.max_attempts
             )
             await nameserver_states.replace(conn, zone.id, states)
-            await target_states.replace(conn, zone.id, provisioned)
 
 
 @dataclass(slots=True)
@@ -260,6 +272,21 @@ FIRST_RETRY = 0.5
 
 POLLS_PER_ATTEMPT = 8
 """SOA polls within one attempt (retry intervals double from ``poll_retry_interval``)."""
+
+
+async def _once_more_if_transient(
+    call: Callable[[backends.ZoneTarget], Awaitable[None]], target: backends.ZoneTarget
+) -> None:
+    """``call(target)``, made a second time at once when the first fails on the server's side
+    (``BackendError.transient``): waiting for the next attempt would cost seconds for what is
+    usually a momentary hiccup. Backend calls are idempotent, so repeating one is safe."""
+    try:
+        await call(target)
+    except backends.BackendError as error:
+        if not error.transient:
+            raise
+        log.info("%s for %s, trying again at once", error, target.name)
+        await call(target)
 
 
 async def _wait_for(event: asyncio.Event, seconds: float) -> bool:
