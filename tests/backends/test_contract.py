@@ -1,7 +1,8 @@
 """The Backend contract, against each real server: create makes it serve the zone from our
 primary, both operations are idempotent, list_zones sees the zone, a change reaches it by
 transfer, the zone survives a restart of the server, delete makes it stop. (Signed transfers:
-tests/backends/test_tsig.py, per kind.)"""
+tests/backends/test_tsig.py, per kind.) Calls go through ``once_more_if_transient`` as the
+worker's do: a busy PowerDNS answers a 5xx ("database is locked") now and then."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import dns.rdatatype
 from tests.backends.conftest import SERIAL, WWW, Primary, Secondary
 from tests.fixtures_servers import free_port
 from zonekeeper import backends
+from zonekeeper.backends import once_more_if_transient
 from zonekeeper.worker import probe
 
 WAIT = 5.0
@@ -58,17 +60,17 @@ def serial_of(answer: dns.message.Message) -> int | None:
 async def test_create_list_delete(secondary: Secondary, primary: Primary) -> None:
     backend, port, zone = secondary.backend, secondary.port, primary.target()
 
-    await backend.create_zone(zone)
+    await once_more_if_transient(backend.create_zone, zone)
     await wait_until(port, zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
     www = await wait_until(port, WWW[0], "A", lambda a: bool(a.answer))
     assert [r.to_text() for r in www.answer[0]] == [WWW[2]]
 
-    await backend.create_zone(zone)
+    await once_more_if_transient(backend.create_zone, zone)
     assert zone.name in await backend.list_zones()
 
-    await backend.delete_zone(zone)
+    await once_more_if_transient(backend.delete_zone, zone)
     await wait_until(port, zone.name, "SOA", lambda a: a.rcode() in GONE)
-    await backend.delete_zone(zone)
+    await once_more_if_transient(backend.delete_zone, zone)
     assert zone.name not in await backend.list_zones()
 
 
@@ -77,13 +79,17 @@ async def test_creating_again_moves_the_zone_to_new_masters(
 ) -> None:
     backend, port, zone = secondary.backend, secondary.port, primary.target()
     nowhere = dataclasses.replace(zone, masters=(backends.Master("127.0.0.1", free_port()),))
-    await backend.create_zone(nowhere)  # exists, but can never transfer from there
+    await once_more_if_transient(
+        backend.create_zone, nowhere
+    )  # exists, but can never transfer from there
     assert zone.name in await backend.list_zones()
 
-    await backend.create_zone(zone)  # the pool's masters changed: provisioned again
+    await once_more_if_transient(
+        backend.create_zone, zone
+    )  # the pool's masters changed: provisioned again
 
     await wait_until(port, zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
-    await backend.delete_zone(zone)
+    await once_more_if_transient(backend.delete_zone, zone)
 
 
 async def test_a_change_reaches_the_server_by_transfer(
@@ -91,7 +97,7 @@ async def test_a_change_reaches_the_server_by_transfer(
 ) -> None:
     """What the worker does after a change: NOTIFY with the new SOA, then refresh_zone."""
     backend, port, zone = secondary.backend, secondary.port, primary.target()
-    await backend.create_zone(zone)
+    await once_more_if_transient(backend.create_zone, zone)
     await wait_until(port, zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
 
     added = ("new.contract.test.", "AAAA", "2001:db8::20")
@@ -109,14 +115,14 @@ async def test_the_zone_survives_a_restart_of_the_server(
     secondary: Secondary, primary: Primary
 ) -> None:
     backend, port, zone = secondary.backend, secondary.port, primary.target()
-    await backend.create_zone(zone)
+    await once_more_if_transient(backend.create_zone, zone)
     await wait_until(port, zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
 
     await asyncio.to_thread(secondary.restart)
 
     await wait_until(port, zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
     assert zone.name in await backend.list_zones()
-    await backend.delete_zone(zone)
+    await once_more_if_transient(backend.delete_zone, zone)
     await wait_until(port, zone.name, "SOA", lambda a: a.rcode() in GONE)
 
 

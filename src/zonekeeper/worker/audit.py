@@ -137,7 +137,8 @@ async def _repair(
             orphans = report.orphans.get(targets.describe(target), set())
             backend = backends.load(str(target["type"]), target.get("options") or {})
             for name in sorted(orphans):
-                await backend.delete_zone(backends.ZoneTarget("", name, ()))
+                zone = backends.ZoneTarget("", name, ())
+                await backends.once_more_if_transient(backend.delete_zone, zone)
                 report.deleted += 1
     missing_ids = {
         wanted[pool.id][name]
