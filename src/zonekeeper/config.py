@@ -285,7 +285,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./zonekeeper-data")
     """Where the embedded SQLite database lives."""
     database_url: str = ""
-    """SQLAlchemy URL (sqlite+aiosqlite://, postgresql+asyncpg://). Empty: SQLite in data_dir."""
+    """SQLAlchemy URL (sqlite+aiosqlite://, postgresql+asyncpg://, mysql+asyncmy:// for
+    MariaDB). Empty: SQLite in data_dir."""
     log_level: str = "INFO"
     """Python logging level for every role."""
     nameserver_hostname: str = "ns1.zonekeeper.test."
