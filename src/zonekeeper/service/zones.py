@@ -88,7 +88,11 @@ async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
     policy.require_write(ctx)
     new = _validate_new(ctx, env, fields)
     async with env.db.transaction() as conn:
-        pool = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
+        # Zone creates take turns on the default pool's row: the quota (count, then insert)
+        # and the ownership of a name's ancestry and descendants (read, then insert) are only
+        # true while no other create commits in between. Zone names are one namespace across
+        # projects; creates are rare enough that one queue costs nothing worth a finer lock.
+        pool = await pool_rows.lock_pool(conn, DEFAULT_POOL_ID)
         if pool is None or not pool.ns_records:
             raise errors.NoServersConfigured("The default pool has no nameservers")
         name = names.to_text(new.name)
