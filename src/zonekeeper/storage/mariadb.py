@@ -26,7 +26,9 @@ DIALECT = "mysql"  # SQLAlchemy's name for MySQL and MariaDB alike
 TABLE_OPTIONS = " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
 # MariaDB's default REPEATABLE READ reads every statement from the snapshot of the
 # transaction's first read: a count taken after waiting for a lock would still miss what the
-# lock's previous holder committed. READ COMMITTED reads the latest commit, as PostgreSQL does.
+# lock's previous holder committed. Its gap locks also deadlocked two workers replacing the
+# nameserver states of different zones (tests/worker/test_leases.py). READ COMMITTED reads the
+# latest commit and locks only the rows it touches, as PostgreSQL does.
 ISOLATION_LEVEL = "READ COMMITTED"
 
 
