@@ -10,6 +10,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -65,9 +66,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def envs(shared_url: str, clock: Clock) -> AsyncIterator[tuple[ServiceEnv, ServiceEnv]]:
+async def envs(
+    shared_url: str, clock: Clock, tmp_path: Path
+) -> AsyncIterator[tuple[ServiceEnv, ServiceEnv]]:
     """Two ServiceEnvs on the shared database, each with its own engine (emptied first)."""
-    settings = Settings()
+    settings = Settings(data_dir=tmp_path)
     settings.worker.poll_timeout = 0.2
     settings.quotas.zones = 100
     first, second = Database(shared_url), Database(shared_url)
