@@ -269,7 +269,7 @@ class NetworkApiSettings(ServiceApiSettings):
     floating_ranges: list[IPvAnyNetwork] = Field(default_factory=list)
     """The cloud's floating-IP ranges (CIDRs, IPv4 and IPv6). Their reverse zones (per /24,
     per /64), every name below them and every name above them (`in-addr.arpa.`) are reserved
-    for the managed-resource project `00000000-0000-0000-0000-000000000000`, which creates
+    for the managed-resource project (Designate's `managed_resource_tenant_id`), which creates
     them for floating-IP PTRs: any other project, admins included, is refused them (400
     `invalid_zone_name`), so no tenant can create a reverse zone first and receive other
     projects' PTRs. Zones created before a range was listed are not touched."""
