@@ -22,6 +22,9 @@ check: $(STAMP)
 	$(BIN)/python -c "import tempfile, zonekeeper.storage.migrate as m; \
 		m.check('sqlite+aiosqlite:///' + tempfile.mkdtemp() + '/check.sqlite')"
 
+# MariaDB, for the tests that run on it too (a server that does not answer fails them).
+DEB_PACKAGES += mariadb-server
+
 # Debian packages the tests drive (dig, BIND, PowerDNS); installed only when missing, as root.
 system-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(DEB_PACKAGES)"

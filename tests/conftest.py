@@ -1,9 +1,9 @@
 """Fixtures every test package shares: the databases behind the tests, and RabbitMQ's scratch
 exchanges and queue (``names``) with oslo.messaging's Notifier on them (``publisher``).
 
-``database_url`` runs a test on SQLite (a copy of a migrated template) and on PostgreSQL (one
-scratch database per session; tests empty it themselves). Packages that need something else
-override these fixtures in their own conftest.
+``database_url`` runs a test on SQLite (a copy of a migrated template), on PostgreSQL and on
+MariaDB (one scratch database each per session; tests empty it themselves). Packages that need
+something else override these fixtures in their own conftest.
 """
 
 from __future__ import annotations
@@ -30,10 +30,16 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(scope="session")
+def mariadb_url() -> Iterator[str]:
+    with databases.scratch_mariadb("zk_test") as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres", "mariadb"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        return str(request.getfixturevalue("postgres_url"))
+    if request.param != "sqlite":
+        return str(request.getfixturevalue(f"{request.param}_url"))
     return databases.sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
 
 

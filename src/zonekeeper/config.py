@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -266,6 +266,13 @@ class NetworkApiSettings(ServiceApiSettings):
     managed_resource_email: str = "hostmaster@example.com"
     """SOA contact of the reverse zones created on demand for floating-IP PTRs (Designate's
     `[service:central] managed_resource_email`)."""
+    floating_ranges: list[IPvAnyNetwork] = Field(default_factory=list)
+    """The cloud's floating-IP ranges (CIDRs, IPv4 and IPv6). Their reverse zones (per /24,
+    per /64), every name below them and every name above them (`in-addr.arpa.`) are reserved
+    for the managed-resource project (Designate's `managed_resource_tenant_id`), which creates
+    them for floating-IP PTRs: any other project, admins included, is refused them (400
+    `invalid_zone_name`), so no tenant can create a reverse zone first and receive other
+    projects' PTRs. Zones created before a range was listed are not touched."""
 
 
 class ComputeApiSettings(ServiceApiSettings):
@@ -285,7 +292,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./zonekeeper-data")
     """Where the embedded SQLite database lives."""
     database_url: str = ""
-    """SQLAlchemy URL (sqlite+aiosqlite://, postgresql+asyncpg://). Empty: SQLite in data_dir."""
+    """SQLAlchemy URL (sqlite+aiosqlite://, postgresql+asyncpg://, mysql+asyncmy:// for
+    MariaDB). Empty: SQLite in data_dir."""
     log_level: str = "INFO"
     """Python logging level for every role."""
     nameserver_hostname: str = "ns1.zonekeeper.test."

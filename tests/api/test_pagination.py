@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.api.conftest import ZoneFactory
+from tests.api.conftest import MEMBER, ZoneFactory
 
 
 @pytest.fixture
@@ -175,3 +175,31 @@ async def test_all_recordsets_refuse_id_sort(client: httpx.AsyncClient) -> None:
 async def test_flags_are_not_filters(client: httpx.AsyncClient) -> None:
     params = {"all_tenants": "0", "edit_managed_records": "0"}
     assert (await client.get("/v2/recordsets", params=params)).status_code == 200
+
+
+async def test_another_projects_id_is_an_unknown_marker(
+    client: httpx.AsyncClient, make_zone: ZoneFactory
+) -> None:
+    theirs = await make_zone("theirs.example.", headers={"X-Auth-Project-ID": "project-a"})
+    ours = await make_zone("ours.example.", headers=MEMBER)
+    their_recordsets = await client.get(
+        f"/v2/zones/{theirs['id']}/recordsets", headers={"X-Auth-Project-ID": "project-a"}
+    )
+    their_recordset = their_recordsets.json()["recordsets"][0]["id"]
+    unknown = "12345678-1234-1234-1234-123456789012"
+    for path, foreign in [
+        ("/v2/zones", theirs["id"]),
+        (f"/v2/zones/{ours['id']}/recordsets", their_recordset),
+        ("/v2/recordsets", their_recordset),
+    ]:
+        answers = [
+            await client.get(path, params={"marker": marker}, headers=MEMBER)
+            for marker in (foreign, unknown)
+        ]
+        assert [a.status_code for a in answers] == [400, 400], path
+        bodies = [a.json() for a in answers]
+        assert [b["type"] for b in bodies] == ["marker_not_found"] * 2, path
+        assert bodies[0]["message"] == bodies[1]["message"].replace(unknown, foreign)
+    admin = {"X-Roles": "admin", "X-Auth-All-Projects": "true"}
+    seen = await client.get("/v2/zones", params={"marker": theirs["id"]}, headers=admin)
+    assert seen.status_code == 200  # with every project in scope, the marker is a real one

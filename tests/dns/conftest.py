@@ -204,6 +204,12 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def mariadb_url() -> Iterator[str]:
+    with databases.scratch_mariadb("zk_dns") as url:
+        yield url
+
+
 @pytest.fixture
 def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     path = tmp_path / "zonekeeper.sqlite"

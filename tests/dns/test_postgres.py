@@ -1,5 +1,6 @@
-"""The same answers with PostgreSQL underneath (scratch database on 127.0.0.1:5432): the
-zone lookup, the empty-non-terminal probe, streaming AXFR in a snapshot, and IXFR."""
+"""The same answers with PostgreSQL (scratch database on 127.0.0.1:5432) and MariaDB (on
+127.0.0.1:3306) underneath: the zone lookup, the empty-non-terminal probe, streaming AXFR in a
+snapshot, and IXFR."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from zonekeeper.dns.server import MiniDns
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def database_url(postgres_url: str) -> str:
-    return postgres_url
+@pytest.fixture(params=["postgres", "mariadb"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue(f"{request.param}_url"))
 
 
 async def test_answers_and_transfers_on_postgres(rows: Rows, server: tuple[MiniDns, int]) -> None:

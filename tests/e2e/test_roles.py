@@ -1,6 +1,7 @@
 """One role per process on a shared PostgreSQL: `zonekeeper mdns`, `worker` and two `api`
 copies. The worker's sweep is set to a minute, so a zone ACTIVE within seconds proves it was
-woken by the API processes' commits (LISTEN/NOTIFY)."""
+woken by the API processes' commits (LISTEN/NOTIFY). The same split, with two workers, runs on
+a shared MariaDB, where the workers' sweep carries the commits across processes."""
 
 from __future__ import annotations
 
@@ -118,3 +119,35 @@ def test_zones_created_before_any_mdns_wait_pending_and_go_active_once_one_regis
         for process in started:
             if process.process.poll() is None:
                 process.terminate()
+
+
+@pytest.fixture
+def mariadb_processes(tmp_path: Path) -> Iterator[dict[str, Serve]]:
+    """mdns, two workers and an api on a scratch MariaDB, the workers sweeping every 0.5 s
+    (on MariaDB, a commit in another process reaches the workers only through the sweep)."""
+    started: dict[str, Serve] = {}
+    sweep = {"ZONEKEEPER_WORKER__SWEEP_INTERVAL": "0.5"}
+    with databases.scratch_mariadb("zk_roles") as url:
+        try:
+            for name in ("mdns", "worker-1", "worker-2", "api"):
+                command = name.split("-")[0]
+                started[name] = Serve(tmp_path / name, database_url=url, env=sweep, command=command)
+            yield started
+        finally:
+            for process in started.values():
+                if process.process.poll() is None:
+                    process.terminate()
+
+
+def test_split_roles_on_mariadb(mariadb_processes: dict[str, Serve]) -> None:
+    api = designate(mariadb_processes["api"].base_url)
+    made = [api.zones.create(f"m{i}.example.", email="admin@example.org") for i in range(4)]
+    recordset = api.recordsets.create(made[0]["id"], "www", "A", ["192.0.2.81"])
+    for zone in made:
+        wait_active(api, zone["id"], timeout=15)
+    assert api.recordsets.get(made[0]["id"], recordset["id"])["status"] == "ACTIVE"
+    port = mariadb_processes["mdns"].dns_port
+    reply = dns.query.udp(dns.message.make_query("www.m0.example.", "A"), "127.0.0.1", 2, port)
+    assert [rr.to_text() for rrset in reply.answer for rr in rrset] == ["192.0.2.81"]
+    for name, process in mariadb_processes.items():
+        assert process.terminate() == 0, f"{name}:\n" + "\n".join(process.lines)

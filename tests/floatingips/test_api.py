@@ -198,6 +198,27 @@ async def test_another_projects_floating_ip_is_not_found(
     assert owner.status_code == 202, owner.text
 
 
+async def test_ptr_writes_need_a_member(
+    client: httpx.AsyncClient, env: ServiceEnv, neutron_state: NeutronState
+) -> None:
+    fip = neutron_state.add(PROJECT_A, "192.0.2.5")
+    for roles in ("reader", "observer"):
+        headers = {**A, "X-Roles": roles}
+        for body in ({"ptrdname": "host.example.org."}, {"ptrdname": None}):
+            response = await client.patch(url(fip), json=body, headers=headers)
+            assert response.status_code == 403, response.text
+            assert response.json()["type"] == "forbidden"
+    assert await zones_named(env, "2.0.192.in-addr.arpa.") == []
+    assert (await set_ptr(client, fip)).status_code == 202
+    refused = await client.patch(
+        url(fip), json={"ptrdname": None}, headers={**A, "X-Roles": "reader"}
+    )
+    assert refused.status_code == 403
+    assert len(await ptr_records(env, fip["id"])) == 1
+    reader = await client.get(url(fip), headers={**A, "X-Roles": "reader"})
+    assert reader.json()["ptrdname"] == "host.example.org."  # reading stays open
+
+
 async def test_bad_keys_are_refused_before_neutron_is_asked(
     client: httpx.AsyncClient, neutron_state: NeutronState
 ) -> None:

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
+from tests import databases
 from tests.service.conftest import Clock
 from zonekeeper.config import Settings
 from zonekeeper.service import pools
 from zonekeeper.service.env import ServiceEnv, utcnow
 from zonekeeper.storage.database import Database
-from zonekeeper.storage.tables import metadata
 
 NAMESERVERS = [("127.0.0.1", 5354)]
 
@@ -80,10 +79,7 @@ def clock() -> Clock:
 async def env(database_url: str, tmp_path: Path, clock: Clock) -> AsyncIterator[ServiceEnv]:
     """A ServiceEnv on an empty database holding only the embedded default pool."""
     db = Database(database_url)
-    if not db.is_sqlite:
-        async with db.transaction() as conn:
-            tables = ", ".join(table.name for table in metadata.sorted_tables)
-            await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+    await databases.empty(db)
     service_env = ServiceEnv(db=db, settings=Settings(data_dir=tmp_path), now=clock.now)
     await pools.ensure_default_pool(service_env, NAMESERVERS)
     try:

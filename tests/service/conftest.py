@@ -1,5 +1,6 @@
-"""Service tests run against both databases: SQLite in tmp_path and PostgreSQL on
-127.0.0.1:5432 (a scratch database per session). A missing PostgreSQL fails, never skips."""
+"""Service tests run against every database: SQLite in tmp_path, PostgreSQL on
+127.0.0.1:5432 and MariaDB on 127.0.0.1:3306 (a scratch database each per session). A missing
+server fails, never skips."""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
+from tests import databases
 from zonekeeper.config import Settings
 from zonekeeper.service import context, pools
 from zonekeeper.service.env import ServiceEnv, utcnow
 from zonekeeper.storage.database import Database
-from zonekeeper.storage.tables import metadata
 
 NAMESERVERS = [("127.0.0.1", 5354)]
 
@@ -46,10 +46,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def env(database_url: str, settings: Settings, clock: Clock) -> AsyncIterator[ServiceEnv]:
     db = Database(database_url)
-    if not db.is_sqlite:
-        async with db.transaction() as conn:
-            tables = ", ".join(table.name for table in metadata.sorted_tables)
-            await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+    await databases.empty(db)
     service_env = ServiceEnv(db=db, settings=settings, now=clock.now)
     await pools.ensure_default_pool(service_env, NAMESERVERS)
     try:

@@ -232,3 +232,14 @@ async def test_the_managed_project_has_no_zone_quota(env: ServiceEnv) -> None:
         await zones.create(managed, env, {"name": f"{i}.2.0.192.in-addr.arpa.", "email": "a@b.c"})
     page = await zones.list(managed, env, ListQuery(limit=100))
     assert page.total_count == env.settings.quotas.zones + 2
+
+
+async def test_projects_differing_in_case_are_different_projects(env: ServiceEnv) -> None:
+    # MariaDB's default collation would make "ABC" and "abc" one project.
+    theirs = await make_zone(member("ABC"), env, "upper.example.")
+    with pytest.raises(errors.ZoneNotFound):
+        await zones.get(member("abc"), env, theirs.id)
+    assert (await zones.list(member("abc"), env, ListQuery())).total_count == 0
+    described = ListQuery(filters={"description": "Web"})
+    await make_zone(member("abc"), env, "lower.example.", description="web")
+    assert (await zones.list(member("abc"), env, described)).total_count == 0

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from tests import databases
 from zonekeeper.config import Settings
@@ -16,17 +15,13 @@ from zonekeeper.domain.models import Zone
 from zonekeeper.service import context, pools, zones
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage.database import Database
-from zonekeeper.storage.tables import metadata
 
 TENANT = context.build(project_id="tenant-a", user_id="alice", roles=frozenset({"member"}))
 
 
 async def open_env(url: str, settings: Settings) -> ServiceEnv:
     db = Database(url)
-    if not db.is_sqlite:
-        async with db.transaction() as conn:
-            tables = ", ".join(table.name for table in metadata.sorted_tables)
-            await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+    await databases.empty(db)
     env = ServiceEnv(db=db, settings=settings)
     await pools.ensure_default_pool(env, [("127.0.0.1", 5354)])
     return env

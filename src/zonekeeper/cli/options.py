@@ -22,7 +22,8 @@ DatabaseOption = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        help="SQLAlchemy URL, e.g. postgresql+asyncpg://user@host/db. "
+        help="SQLAlchemy URL, e.g. postgresql+asyncpg://user@host/db or "
+        "mysql+asyncmy://user@host/db (MariaDB). "
         "Default: SQLite in the data directory.",
     ),
 ]

@@ -21,7 +21,7 @@ import dns.reversename
 from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from zonekeeper.domain import errors, names, rdata
+from zonekeeper.domain import errors, names, rdata, reverse
 from zonekeeper.domain.models import MANAGED_PROJECT_ID, Action, RecordSet, Zone
 from zonekeeper.service import context, managed, policy, recordsets, zones
 from zonekeeper.service.context import RequestContext
@@ -33,8 +33,6 @@ from zonekeeper.storage.tables import records as records_table
 
 PLUGIN: Final = "reverse_floatingip"
 RESOURCE_TYPE: Final = "floatingip"
-IPV6_ZONE_PREFIX: Final = 64
-"""Reverse zones of IPv6 floating IPs cover a /64 (16 nibbles below ip6.arpa.)."""
 INACTIVE: Final = "INACTIVE"
 """Status of a floating IP without a PTR (Designate's, not a zone/recordset status)."""
 
@@ -112,7 +110,9 @@ async def set_ptr(
     missing, then the managed PTR record; the PTR takes exactly the given TTL (None: the
     zone's) and description. Idempotent. Raises NotFound, NoEndpoint,
     NeutronCommunicationFailure, DuplicateRecordSet (someone else's record holds the reverse
-    name), and the zone-creation errors (IllegalChild, OverQuota) of the reverse zone."""
+    name), Forbidden (not a member), and the zone-creation errors (IllegalChild, OverQuota)
+    of the reverse zone."""
+    policy.require_write(ctx)
     fip = await _owned(ctx, env, token, region, floatingip_id)
     record_name, zone_name = reverse_names(fip.address)
     zone = await _reverse_zone(ctx, env, zone_name)
@@ -129,7 +129,8 @@ async def unset_ptr(
     ctx: RequestContext, env: ServiceEnv, token: str | None, region: str, floatingip_id: str
 ) -> None:
     """Remove the PTR of the caller's floating IP (its reverse zone stays). Idempotent.
-    Raises NotFound, NoEndpoint, NeutronCommunicationFailure."""
+    Raises Forbidden (not a member), NotFound, NoEndpoint, NeutronCommunicationFailure."""
+    policy.require_write(ctx)
     fip = await _owned(ctx, env, token, region, floatingip_id)
     async with env.db.read() as conn:
         zone_ids = sorted({r.zone_id for r in await _ptr_records(conn, [fip.id])})
@@ -184,8 +185,7 @@ def reverse_names(address: str) -> tuple[str, str]:
     Raises ValueError for text that is not an IP address."""
     parsed = ipaddress.ip_address(address.strip())
     owner = dns.reversename.from_address(str(parsed))
-    host_labels = 1 if parsed.version == 4 else (128 - IPV6_ZONE_PREFIX) // 4
-    return names.to_text(owner), names.to_text(owner.split(len(owner) - host_labels)[1])
+    return names.to_text(owner), names.to_text(reverse.zone_of(parsed))
 
 
 def _source(env: ServiceEnv) -> FloatingIpSource:

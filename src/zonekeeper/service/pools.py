@@ -72,19 +72,17 @@ async def ensure_default_pool(env: ServiceEnv, nameservers: builtins.list[tuple[
 
 
 async def default_for_create(conn: AsyncConnection, env: ServiceEnv) -> pool_rows.Pool:
-    """The default pool, for a zone created in ``conn``'s transaction. On a shared database
-    that no mini-DNS has registered with yet (``zonekeeper api`` started first) it is
-    written first as the embedded default with no nameservers: zones created meanwhile wait
-    PENDING, their reason "no nameservers in the pool", until an ``mdns`` process registers
-    (:func:`ensure_default_pool`) and they are pushed."""
-    stored = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
+    """The default pool, its row locked until ``conn``'s transaction ends: zone creates take
+    turns on it. On a shared database that no mini-DNS has registered with yet (``zonekeeper
+    api`` started first) it is written first as the embedded default with no nameservers:
+    zones created meanwhile wait PENDING, their reason "no nameservers in the pool", until an
+    ``mdns`` process registers (:func:`ensure_default_pool`) and they are pushed."""
+    stored = await pool_rows.lock_pool(conn, DEFAULT_POOL_ID)
     if stored is not None:
         return stored
     waiting = _embedded_default(env, [])
     await pool_rows.insert_if_absent(conn, waiting, env.now())
-    # Under MariaDB's repeatable read a pool another process just inserted stays invisible to
-    # this transaction; it has the same ns_records as ours, which is all a create reads.
-    return await pool_rows.get_pool(conn, DEFAULT_POOL_ID) or waiting
+    return await pool_rows.lock_pool(conn, DEFAULT_POOL_ID) or waiting
 
 
 def _embedded_default(env: ServiceEnv, nameservers: Sequence[tuple[str, int]]) -> pool_rows.Pool:

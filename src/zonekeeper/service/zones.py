@@ -17,9 +17,10 @@ from typing import Any
 import dns.name
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from zonekeeper.domain import errors, names, rdata
+from zonekeeper.domain import errors, names, rdata, reverse
 from zonekeeper.domain.models import (
     DEFAULT_POOL_ID,
+    MANAGED_PROJECT_ID,
     Action,
     ListQuery,
     Page,
@@ -89,7 +90,12 @@ async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
     """
     policy.require_write(ctx)
     new = _validate_new(ctx, env, fields)
+    _refuse_reserved(ctx, env, new.name)
     async with env.db.transaction() as conn:
+        # Zone creates take turns on the default pool's row: the quota (count, then insert)
+        # and the ownership of a name's ancestry and descendants (read, then insert) are only
+        # true while no other create commits in between. Zone names are one namespace across
+        # projects; creates are rare enough that one queue costs nothing worth a finer lock.
         pool = await pools.default_for_create(conn, env)
         if not pool.ns_records:
             raise errors.NoServersConfigured("The default pool has no nameservers")
@@ -125,6 +131,19 @@ def _validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any
     policy.check_ttl(ctx, env.settings, ttl)
     attributes = {str(k): str(v) for k, v in (fields.get("attributes") or {}).items()}
     return _NewZone(name, str(email), rname, ttl, fields.get("description"), attributes)
+
+
+def _refuse_reserved(ctx: RequestContext, env: ServiceEnv, name: dns.name.Name) -> None:
+    """Raises InvalidZoneName for a name the floating-IP ranges reserve for their reverse
+    zones, unless the caller is the managed-resource project, which makes those zones."""
+    if ctx.project_id == MANAGED_PROJECT_ID:
+        return
+    network = reverse.reserving(name, env.settings.network_api.floating_ranges)
+    if network is not None:
+        raise errors.InvalidZoneName(
+            f"{names.to_text(name)} is reserved for the reverse zones of the floating IP "
+            f"range {network}"
+        )
 
 
 async def _check_ownership(conn: AsyncConnection, ctx: RequestContext, name: dns.name.Name) -> None:

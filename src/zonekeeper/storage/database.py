@@ -12,7 +12,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from zonekeeper.storage import sqlite_inline
+from zonekeeper.storage import mariadb, sqlite_inline
 from zonekeeper.storage.wakeups import Wakeups
 
 
@@ -32,6 +32,8 @@ class Database:
             kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
         elif path := make_url(url).database:
             kwargs.update(async_creator=sqlite_inline.creator(path))
+        if self.dialect == mariadb.DIALECT:
+            kwargs.update(isolation_level=mariadb.ISOLATION_LEVEL)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -98,7 +98,7 @@ async def page(
     descending = _is_descending(query.sort_dir)
     total = await _count(conn, listing, where) if count else None
     if query.marker is not None:
-        where.append(await _after(conn, listing, sort, query.marker, descending))
+        where.append(await _after(conn, listing, sort, scope, query.marker, descending))
     stmt = columns.where(*where).order_by(*_ordering(listing, sort, descending))
     rows = (await conn.execute(stmt.limit(query.limit))).all()
     return rows, total
@@ -127,10 +127,17 @@ def _ordering(listing: Listing, sort: Column[Any], descending: bool) -> list[Any
 
 
 async def _after(
-    conn: AsyncConnection, listing: Listing, sort: Column[Any], marker: str, descending: bool
+    conn: AsyncConnection,
+    listing: Listing,
+    sort: Column[Any],
+    scope: Sequence[Condition],
+    marker: str,
+    descending: bool,
 ) -> Condition:
-    """The rows after the marker row in the page order; raises MarkerNotFound."""
-    row = (await conn.execute(select(sort).where(listing.id == marker))).first()
+    """The rows after the marker row in the page order; raises MarkerNotFound, also for a
+    row outside ``scope`` (another project's), whose existence and place must not show."""
+    found = select(sort).where(listing.id == marker, *scope)
+    row = (await conn.execute(found)).first()
     if row is None:
         raise errors.MarkerNotFound(f"Marker {marker} could not be found")
     value = row[0]

@@ -67,6 +67,13 @@ async def get_pool(conn: AsyncConnection, pool_id: str) -> Pool | None:
     return Pool.from_row(row) if row is not None else None
 
 
+async def lock_pool(conn: AsyncConnection, pool_id: str) -> Pool | None:
+    """The pool with ``pool_id``, its row locked until the transaction ends, or None."""
+    stmt = select(pools).where(pools.c.id == pool_id).with_for_update()
+    row = (await conn.execute(stmt)).first()
+    return Pool.from_row(row) if row is not None else None
+
+
 async def upsert_pool(conn: AsyncConnection, pool: Pool, now: datetime) -> None:
     """Write ``pool`` under its id: insert it, or replace the stored values (all but the
     timestamps). Idempotent."""

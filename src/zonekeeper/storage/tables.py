@@ -19,6 +19,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+# Registers how MariaDB creates these tables (collation, DATETIME precision) for every DDL.
+from zonekeeper.storage import mariadb  # noqa: F401
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
