@@ -7,6 +7,7 @@ Built once by the CLI and passed down; nothing else reads the environment.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -27,10 +28,9 @@ def parse_hostport(value: str, default_port: int) -> tuple[str, int]:
         host, port = value.split(":")
     else:
         host, port = value, str(default_port)
-    number = int(port)
-    if not 0 <= number <= 65535:
-        raise ValueError(f"port out of range in {value!r}")
-    return host, number
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"expected HOST:PORT with a port of 0 to 65535, got {value!r}")
+    return host, int(port)
 
 
 def connect_address(host: str) -> str:
@@ -275,6 +275,18 @@ class ComputeApiSettings(ServiceApiSettings):
     not checked."""
 
 
+def default_data_dir() -> Path:
+    """Where the embedded SQLite database lives unless told: ``/var/lib/zonekeeper`` for root
+    (a system service), else ``$XDG_DATA_HOME/zonekeeper`` (``~/.local/share/zonekeeper``).
+    Never the working directory, so every command finds the same database wherever it runs."""
+    if os.geteuid() == 0:
+        return Path("/var/lib/zonekeeper")
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    # The XDG spec: a relative XDG_DATA_HOME is invalid and is to be ignored.
+    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
+    return base / "zonekeeper"
+
+
 class Settings(BaseSettings):
     """Every option Zonekeeper reads. Sources, weakest first: defaults, file, env."""
 
@@ -282,8 +294,10 @@ class Settings(BaseSettings):
         env_prefix="ZONEKEEPER_", env_nested_delimiter="__", extra="forbid"
     )
 
-    data_dir: Path = Path("./zonekeeper-data")
-    """Where the embedded SQLite database lives."""
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Where the embedded SQLite database (`zonekeeper.sqlite`) lives: by default
+    `/var/lib/zonekeeper` for root, else `$XDG_DATA_HOME/zonekeeper` (`~/.local/share/zonekeeper`).
+    A relative path is taken from the working directory."""
     database_url: str = ""
     """SQLAlchemy URL (sqlite+aiosqlite://, postgresql+asyncpg://). Empty: SQLite in data_dir."""
     log_level: str = "INFO"
@@ -314,11 +328,15 @@ def load(config_file: Path | None = None, **overrides: Any) -> Settings:
     """
     file_values: dict[str, Any] = {}
     if config_file is not None:
-        text = config_file.read_text()
-        if config_file.suffix == ".toml":
-            file_values = tomllib.loads(text)
-        else:
-            file_values = yaml.safe_load(text) or {}
+        try:
+            text = config_file.read_text()
+            if config_file.suffix == ".toml":
+                file_values = tomllib.loads(text)
+            else:
+                file_values = yaml.safe_load(text) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ValueError(f"{config_file}: cannot read: {first_line}") from None
         if not isinstance(file_values, dict):
             raise ValueError(f"{config_file}: expected a mapping of options")
     env_values = Settings().model_dump(exclude_unset=True)
