@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 from collections.abc import Coroutine, Iterator
@@ -217,7 +218,11 @@ def _listen_socket(listen: str) -> socket.socket:
 
 
 def _why(error: OSError) -> str:
-    return error.strerror or str(error)
+    """The reason alone ("Address already in use"): asyncio and socket.create_server wrap it
+    in text of their own that repeats the address."""
+    if isinstance(error, socket.gaierror) or not error.errno:
+        return error.strerror or str(error)
+    return os.strerror(error.errno)
 
 
 async def _start_api(

@@ -275,16 +275,19 @@ class ComputeApiSettings(ServiceApiSettings):
     not checked."""
 
 
-def default_data_dir() -> Path:
+def default_data_dir(euid: int, xdg_data_home: str, home: Path) -> Path:
     """Where the embedded SQLite database lives unless told: ``/var/lib/zonekeeper`` for root
     (a system service), else ``$XDG_DATA_HOME/zonekeeper`` (``~/.local/share/zonekeeper``).
     Never the working directory, so every command finds the same database wherever it runs."""
-    if os.geteuid() == 0:
+    if euid == 0:
         return Path("/var/lib/zonekeeper")
-    xdg = os.environ.get("XDG_DATA_HOME", "")
     # The XDG spec: a relative XDG_DATA_HOME is invalid and is to be ignored.
-    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
+    base = Path(xdg_data_home) if os.path.isabs(xdg_data_home) else home / ".local" / "share"
     return base / "zonekeeper"
+
+
+def _this_user_data_dir() -> Path:
+    return default_data_dir(os.geteuid(), os.environ.get("XDG_DATA_HOME", ""), Path.home())
 
 
 class Settings(BaseSettings):
@@ -294,7 +297,7 @@ class Settings(BaseSettings):
         env_prefix="ZONEKEEPER_", env_nested_delimiter="__", extra="forbid"
     )
 
-    data_dir: Path = Field(default_factory=default_data_dir)
+    data_dir: Path = Field(default_factory=_this_user_data_dir)
     """Where the embedded SQLite database (`zonekeeper.sqlite`) lives: by default
     `/var/lib/zonekeeper` for root, else `$XDG_DATA_HOME/zonekeeper` (`~/.local/share/zonekeeper`).
     A relative path is taken from the working directory."""

@@ -33,6 +33,9 @@ def _logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if level.upper() != "DEBUG":
+        # Alembic narrates every start ("Context impl SQLiteImpl."); its failures still show.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @app.command()
