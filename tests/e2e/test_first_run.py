@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -158,3 +159,23 @@ def test_audit_of_a_served_zone_says_what_it_checked(
         0,
         "checked: 0 managed records, nothing to ask Nova or Neutron about\n",
     )
+
+
+def test_serve_refuses_a_sink_template_its_handler_cannot_fill(
+    tmp_path: Path, workdir: Path
+) -> None:
+    env = {
+        "ZONEKEEPER_SINK__BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/",
+        "ZONEKEEPER_SINK__NEUTRON_FLOATINGIP__ZONE_ID": "a-zone-id",
+        "ZONEKEEPER_SINK__NEUTRON_FLOATINGIP__FORMAT": "%(hostname)s.%(zone)s",
+        # Were it not refused: a scratch queue and free ports, never the shared defaults.
+        "ZONEKEEPER_SINK__QUEUE": f"zk-first-run-{uuid.uuid4().hex[:8]}",
+    }
+    flags = ["--api-listen", "127.0.0.1:0", "--dns-listen", "127.0.0.1:0"]
+    data = ["--data-dir", str(tmp_path / "data")]
+    served = zonekeeper("serve", *flags, *data, cwd=workdir, env=env)
+    line = one_error_line(served)
+    assert line.startswith(
+        "error: sink.neutron_floatingip.format: %(hostname)s cannot be filled in name template "
+    )
+    assert not (tmp_path / "data").exists()  # refused before anything was opened
