@@ -266,6 +266,10 @@ class NetworkApiSettings(ServiceApiSettings):
     managed_resource_email: str = "hostmaster@example.com"
     """SOA contact of the reverse zones created on demand for floating-IP PTRs (Designate's
     `[service:central] managed_resource_email`)."""
+    managed_resource_project_id: str = "00000000-0000-0000-0000-000000000000"
+    """Project that owns the reverse zones created on demand for floating-IP PTRs (Designate's
+    `[service:central] managed_resource_tenant_id`); it has no zone quota, since its zones are
+    made on tenants' behalf. Its admins see and manage these zones like their own."""
 
 
 class ComputeApiSettings(ServiceApiSettings):
