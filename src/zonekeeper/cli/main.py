@@ -21,8 +21,13 @@ app = typer.Typer(
     help="Zonekeeper: DNS-as-a-Service with a Designate-compatible v2 API.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Markdown joins a docstring's wrapped lines into one paragraph; "rich" would keep each
+    # source line break in --help.
+    rich_markup_mode="markdown",
 )
-db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database schema management.", no_args_is_help=True, rich_markup_mode="markdown"
+)
 app.add_typer(db_app, name="db")
 # soft_wrap: findings stay one line each, whatever the terminal width (and greppable in logs).
 console = Console(soft_wrap=True)

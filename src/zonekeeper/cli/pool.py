@@ -31,7 +31,10 @@ from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import migrate
 from zonekeeper.storage.database import Database
 
-app = typer.Typer(help="Pools: load a Designate pools.yaml, show the live configuration.")
+app = typer.Typer(
+    help="Pools: load a Designate pools.yaml, show the live configuration.",
+    rich_markup_mode="markdown",  # as the main command: docstring lines joined into paragraphs
+)
 
 _MARKS = {
     Verb.CREATE: "[green]+ create",
