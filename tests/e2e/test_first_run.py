@@ -99,6 +99,15 @@ def test_an_unmigrated_postgres_database_is_named(workdir: Path) -> None:
     assert line.startswith(f"error: the database {url} is not migrated (at no schema, needs ")
 
 
+def test_a_role_on_an_unmigrated_shared_database_says_so_before_listening(workdir: Path) -> None:
+    with databases.scratch_postgres("zk_first_run", migrated=False) as url:
+        line = one_error_line(
+            zonekeeper("api", "--api-listen", "127.0.0.1:0", "--database-url", url, cwd=workdir)
+        )
+    assert line.startswith(f"error: the database {url} is not migrated (at no schema, needs ")
+    assert "zonekeeper db upgrade" in line
+
+
 def test_an_unreachable_database_is_named(workdir: Path) -> None:
     with socket.socket() as closed:  # a loopback port nobody listens on
         closed.bind(("127.0.0.1", 0))

@@ -39,4 +39,5 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(main)
     except migrate.NotReady as error:
-        fail(f"{error}; {_HINTS[type(error)]}")
+        hints = [hint for kind, hint in _HINTS.items() if isinstance(error, kind)]
+        fail("; ".join([str(error), *hints]))
