@@ -79,7 +79,8 @@ def test_the_data_dir_comes_from_the_environment_not_the_working_directory(
     env = {"ZONEKEEPER_DATA_DIR": str(tmp_path / "data")}
     upgraded = zonekeeper("db", "upgrade", cwd=tmp_path, env=env)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert upgraded.stdout == f"database {tmp_path / 'data' / 'zonekeeper.sqlite'} at head\n"
+    assert upgraded.stdout == "database at head\n"
+    assert (tmp_path / "data" / "zonekeeper.sqlite").is_file()
     shown = zonekeeper("pool", "show", cwd=workdir, env=env)
     assert (shown.returncode, shown.stdout, shown.stderr) == (0, "[]\n", "")
     assert list(workdir.iterdir()) == []

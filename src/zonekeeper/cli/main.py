@@ -9,9 +9,8 @@ from typing import Annotated
 import rich.markup
 import typer
 from rich.console import Console
-from sqlalchemy import make_url
 
-from zonekeeper import __version__, config
+from zonekeeper import __version__
 from zonekeeper.cli import audit as audit_cli
 from zonekeeper.cli import failure, options, pool
 from zonekeeper.cli import managed as managed_cli
@@ -146,7 +145,7 @@ def db_upgrade(
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     failure.run(migrate.upgrade(url, revision))
-    typer.echo(f"database {_where(settings)} at {revision}")
+    typer.echo(f"database at {revision}")
 
 
 @app.command()
@@ -241,14 +240,6 @@ def sink(
 ) -> None:
     """Run only the sink: Nova and Neutron notifications from RabbitMQ into managed records."""
     _run_roles("sink", config_file, None, None, database_url, data_dir, sink__broker_url=broker_url)
-
-
-def _where(settings: config.Settings) -> str:
-    """The database the settings name, for messages: the SQLite file's path, else the URL
-    without its password."""
-    if settings.database_url:
-        return make_url(settings.database_url).render_as_string(hide_password=True)
-    return str(settings.data_dir / "zonekeeper.sqlite")
 
 
 @app.command()
