@@ -4,15 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEB_PACKAGES := bind9-dnsutils python3-venv bind9 bind9-utils pdns-server pdns-backend-sqlite3 sqlite3
+RUN_PACKAGES := python3-venv bind9-dnsutils
 BENCH_PACKAGES := wrk
 
-.PHONY: run test check deps system-deps bench-deps apt-install bench clean
+.PHONY: run test check deps system-deps run-deps services bench-deps apt-install bench clean
 
-run: $(STAMP)
+# The data lives in /var/lib/zonekeeper as root (~/.local/share/zonekeeper otherwise).
+run: run-deps $(STAMP)
 	$(BIN)/zonekeeper serve
 
-test: system-deps $(STAMP) check
+test: system-deps services $(STAMP) check
 	$(BIN)/pytest -q
+
+# PostgreSQL, MariaDB and RabbitMQ as the tests expect them: started (installed first) only
+# when not running; running ones are left alone.
+services:
+	scripts/services.sh
 
 check: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
@@ -28,6 +35,10 @@ DEB_PACKAGES += mariadb-server
 # Debian packages the tests drive (dig, BIND, PowerDNS); installed only when missing, as root.
 system-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(DEB_PACKAGES)"
+
+# What `make run` needs: a venv, and dig to ask the mini-DNS (the README's quick start).
+run-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(RUN_PACKAGES)"
 
 # What the benchmarks need on top (wrk loads the API).
 bench-deps: system-deps
@@ -57,4 +68,4 @@ bench: bench-deps $(STAMP)
 	$(BIN)/python bench/propagation_pool.py
 
 clean:
-	rm -rf $(VENV) zonekeeper-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -32,13 +32,15 @@ def migrated_sqlite(directory: Path) -> Path:
 
 
 @contextmanager
-def scratch_postgres(prefix: str) -> Iterator[str]:
-    """A migrated PostgreSQL database named ``<prefix>_<random>``, dropped afterwards."""
+def scratch_postgres(prefix: str, *, migrated: bool = True) -> Iterator[str]:
+    """A PostgreSQL database named ``<prefix>_<random>`` (migrated unless told), dropped
+    afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     try:
-        asyncio.run(migrate.upgrade(url))
+        if migrated:
+            asyncio.run(migrate.upgrade(url))
         yield url
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

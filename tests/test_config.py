@@ -84,3 +84,27 @@ def test_one_sink_handler_field_from_env_keeps_the_handler_s_templates(
         "%(ip_address)s.%(zone)s",
     )
     assert (sink.nova_fixed.ttl, sink.nova_fixed.format) == (60, "%(hostname)s.%(zone)s")
+
+
+@pytest.mark.parametrize(
+    ("euid", "xdg", "expected"),
+    [
+        (0, "/srv/xdg", "/var/lib/zonekeeper"),  # root: a system service's place
+        (1000, "/srv/xdg", "/srv/xdg/zonekeeper"),
+        (1000, "", "/home/u/.local/share/zonekeeper"),
+        (1000, "relative/xdg", "/home/u/.local/share/zonekeeper"),  # invalid per XDG: ignored
+    ],
+)
+def test_the_default_data_dir_depends_on_the_user_never_the_working_directory(
+    euid: int, xdg: str, expected: str
+) -> None:
+    assert config.default_data_dir(euid, xdg, Path("/home/u")) == Path(expected)
+
+
+def test_settings_use_the_default_data_dir_unless_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert config.load().data_dir.is_absolute()
+    monkeypatch.setenv("ZONEKEEPER_DATA_DIR", str(tmp_path / "mine"))
+    assert config.load().data_dir == tmp_path / "mine"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 from collections.abc import Coroutine, Iterator
@@ -31,6 +32,11 @@ from zonekeeper.worker import audit, managed_audit
 from zonekeeper.worker.reconciler import Worker
 
 log = logging.getLogger("zonekeeper")
+
+
+class ListenError(Exception):
+    """A role cannot listen on its address (in use, not this machine's, not permitted); the
+    message is one line naming the role, the address and the reason."""
 
 
 class Role(StrEnum):
@@ -59,6 +65,7 @@ class App:
     sink: Consumer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _api: uvicorn.Server | None = None
+    _api_socket: socket.socket | None = None
 
     async def serve(self) -> None:
         """Run the roles until SIGINT/SIGTERM, then stop cleanly."""
@@ -79,16 +86,27 @@ class App:
             # The embedded default migrates itself; shared databases use `zonekeeper db upgrade`.
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
             await migrate.upgrade(db.url)
+        else:
+            await migrate.require_current(db.url)
+        if Role.API in self.roles:
+            # Bound before anything starts, so an address in use stops us before we serve.
+            self._api_socket = _listen_socket(self.settings.api.listen)
         if self.mini_dns is not None:
-            dns_host, dns_port = await self.mini_dns.start()
+            try:
+                dns_host, dns_port = await self.mini_dns.start()
+            except OSError as error:
+                listen = self.settings.dns.listen
+                raise ListenError(
+                    f"the mini-DNS cannot listen on {listen}: {_why(error)}"
+                ) from error
             log.info("mini-DNS listening on %s:%d (udp+tcp)", dns_host, dns_port)
             # While the default pool is the embedded one, this mini-DNS is its nameserver (with
             # several `mdns` processes, the last one started; they all serve the same data).
             address = (connect_address(dns_host), dns_port)
             await pool_service.ensure_default_pool(self.env, [address])
-        if Role.API in self.roles:
+        if self._api_socket is not None:
             # First in _tasks: _stop lets it finish the requests in flight.
-            self._api, api_task = await _start_api(self.env, self.settings)
+            self._api, api_task = await _start_api(self.env, self._api_socket)
             self._tasks.append(api_task)
         if self.worker is not None:
             await self.env.db.listen_for_wakeups()
@@ -129,6 +147,8 @@ class App:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._api_socket is not None:
+            self._api_socket.close()  # idempotent; uvicorn closes it too once it has it
         if self.mini_dns is not None:
             await self.mini_dns.stop()
         await self.env.db.close()
@@ -184,10 +204,31 @@ def inventory(settings: Settings) -> dict[str, ExistingIds]:
     return found
 
 
+def _listen_socket(listen: str) -> socket.socket:
+    """A TCP socket listening on ``listen`` (HOST:PORT, the first address HOST resolves to).
+    Raises ListenError."""
+    host, port = parse_hostport(listen, 9001)
+    try:
+        family, _, _, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        return socket.create_server(address, family=family)
+    except OSError as error:
+        raise ListenError(f"the API cannot listen on {listen}: {_why(error)}") from error
+
+
+def _why(error: OSError) -> str:
+    """The reason alone ("Address already in use"): asyncio and socket.create_server wrap it
+    in text of their own that repeats the address."""
+    if isinstance(error, socket.gaierror) or not error.errno:
+        return error.strerror or str(error)
+    return os.strerror(error.errno)
+
+
 async def _start_api(
-    env: ServiceEnv, settings: Settings
+    env: ServiceEnv, sock: socket.socket
 ) -> tuple[uvicorn.Server, asyncio.Task[None]]:
-    host, port = parse_hostport(settings.api.listen, 9001)
+    host, port = sock.getsockname()[:2]
     config = uvicorn.Config(
         create_app(env),
         host=host,
@@ -198,10 +239,10 @@ async def _start_api(
         server_header=False,
     )
     server = _ApiServer(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
-            task.result()  # raises the bind error
+            task.result()  # raises what stopped it
             raise RuntimeError("API server stopped while starting")
         await asyncio.sleep(0.01)
     bound = server.servers[0].sockets[0].getsockname()

@@ -7,6 +7,7 @@ Built once by the CLI and passed down; nothing else reads the environment.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -27,10 +28,9 @@ def parse_hostport(value: str, default_port: int) -> tuple[str, int]:
         host, port = value.split(":")
     else:
         host, port = value, str(default_port)
-    number = int(port)
-    if not 0 <= number <= 65535:
-        raise ValueError(f"port out of range in {value!r}")
-    return host, number
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"expected HOST:PORT with a port of 0 to 65535, got {value!r}")
+    return host, int(port)
 
 
 def connect_address(host: str) -> str:
@@ -266,11 +266,15 @@ class NetworkApiSettings(ServiceApiSettings):
     managed_resource_email: str = "hostmaster@example.com"
     """SOA contact of the reverse zones created on demand for floating-IP PTRs (Designate's
     `[service:central] managed_resource_email`)."""
+    managed_resource_project_id: str = "00000000-0000-0000-0000-000000000000"
+    """Project that owns the reverse zones created on demand for floating-IP PTRs (Designate's
+    `[service:central] managed_resource_tenant_id`); it has no zone quota, since its zones are
+    made on tenants' behalf. Its admins see and manage these zones like their own."""
     floating_ranges: list[IPvAnyNetwork] = Field(default_factory=list)
     """The cloud's floating-IP ranges (CIDRs, IPv4 and IPv6). Their reverse zones (per /24,
     per /64), every name below them and every name above them (`in-addr.arpa.`) are reserved
-    for the managed-resource project (Designate's `managed_resource_tenant_id`), which creates
-    them for floating-IP PTRs: any other project, admins included, is refused them (400
+    for the managed-resource project (`managed_resource_project_id`), which creates them
+    for floating-IP PTRs: any other project, admins included, is refused them (400
     `invalid_zone_name`), so no tenant can create a reverse zone first and receive other
     projects' PTRs. Zones created before a range was listed are not touched."""
 
@@ -282,6 +286,21 @@ class ComputeApiSettings(ServiceApiSettings):
     not checked."""
 
 
+def default_data_dir(euid: int, xdg_data_home: str, home: Path) -> Path:
+    """Where the embedded SQLite database lives unless told: ``/var/lib/zonekeeper`` for root
+    (a system service), else ``$XDG_DATA_HOME/zonekeeper`` (``~/.local/share/zonekeeper``).
+    Never the working directory, so every command finds the same database wherever it runs."""
+    if euid == 0:
+        return Path("/var/lib/zonekeeper")
+    # The XDG spec: a relative XDG_DATA_HOME is invalid and is to be ignored.
+    base = Path(xdg_data_home) if os.path.isabs(xdg_data_home) else home / ".local" / "share"
+    return base / "zonekeeper"
+
+
+def _this_user_data_dir() -> Path:
+    return default_data_dir(os.geteuid(), os.environ.get("XDG_DATA_HOME", ""), Path.home())
+
+
 class Settings(BaseSettings):
     """Every option Zonekeeper reads. Sources, weakest first: defaults, file, env."""
 
@@ -289,8 +308,10 @@ class Settings(BaseSettings):
         env_prefix="ZONEKEEPER_", env_nested_delimiter="__", extra="forbid"
     )
 
-    data_dir: Path = Path("./zonekeeper-data")
-    """Where the embedded SQLite database lives."""
+    data_dir: Path = Field(default_factory=_this_user_data_dir)
+    """Where the embedded SQLite database (`zonekeeper.sqlite`) lives: by default
+    `/var/lib/zonekeeper` for root, else `$XDG_DATA_HOME/zonekeeper` (`~/.local/share/zonekeeper`).
+    A relative path is taken from the working directory."""
     database_url: str = ""
     """SQLAlchemy URL (sqlite+aiosqlite://, postgresql+asyncpg://, mysql+asyncmy:// for
     MariaDB). Empty: SQLite in data_dir."""
@@ -322,11 +343,15 @@ def load(config_file: Path | None = None, **overrides: Any) -> Settings:
     """
     file_values: dict[str, Any] = {}
     if config_file is not None:
-        text = config_file.read_text()
-        if config_file.suffix == ".toml":
-            file_values = tomllib.loads(text)
-        else:
-            file_values = yaml.safe_load(text) or {}
+        try:
+            text = config_file.read_text()
+            if config_file.suffix == ".toml":
+                file_values = tomllib.loads(text)
+            else:
+                file_values = yaml.safe_load(text) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ValueError(f"{config_file}: cannot read: {first_line}") from None
         if not isinstance(file_values, dict):
             raise ValueError(f"{config_file}: expected a mapping of options")
     env_values = Settings().model_dump(exclude_unset=True)

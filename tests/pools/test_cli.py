@@ -87,7 +87,9 @@ def test_a_bad_tsig_secret_or_algorithm_fails_update(tmp_path: Path, url: str) -
     assert "tsigkey_secret is not valid base64" in result.output
     assert "targets.0.options.tsigkey_algorithm: (bind9)" in result.output
     assert "unsupported tsig algorithm 'hmac-md4'" in result.output
-    assert invoke(url, "show").stdout.strip() == "[]"
+    shown = invoke(url, "show")  # the file was refused before the database was even made
+    assert (shown.exit_code, shown.stdout) == (2, "")
+    assert "error: no database at" in shown.stderr
 
 
 def test_update_then_show_round_trips_to_no_changes(tmp_path: Path, url: str) -> None:

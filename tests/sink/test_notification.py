@@ -59,5 +59,5 @@ def test_designate_fields() -> None:
     assert v6["ip_address"] == "2001-db8--1"
     with pytest.raises(Unhandleable):
         naming.render("%(octet0)s.x.", v6)
-    with pytest.raises(ValueError, match="unknown field"):
+    with pytest.raises(ValueError, match=r"%\(nope\)s cannot be filled"):
         naming.check_template("%(nope)s.%(zone)s")

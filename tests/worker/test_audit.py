@@ -62,7 +62,8 @@ async def test_serial_audit_requeues_a_zone_a_nameserver_lost(
         assert (await zones.get(ADMIN, env, zone.id)).status is Status.ACTIVE  # 50 % threshold
 
         report = await audit.serial_audit(env, repair=False)
-        assert [(r.zone_name, r.reasons) for r in report] == [
+        assert (report.zones, report.nameservers) == (1, {good_address, lost_address})
+        assert [(r.zone_name, r.reasons) for r in report.lagging] == [
             ("a.example.", f"{lost_address[0]}:{lost_address[1]} refused")
         ]
         assert (await zones.get(ADMIN, env, zone.id)).status is Status.ACTIVE  # report only
@@ -83,7 +84,8 @@ async def test_serial_audit_leaves_healthy_zones_alone(env: ServiceEnv) -> None:
         await pools.ensure_default_pool(env, [address])
         zone = await zones.create(ADMIN, env, {"name": "b.example.", "email": "a@b.example"})
         await Worker(env).reconcile(await zones.get(ADMIN, env, zone.id))
-        assert await audit.serial_audit(env) == []
+        report = await audit.serial_audit(env)
+        assert (report.lagging, report.zones, report.nameservers) == ([], 1, {address})
         assert (await zones.get(ADMIN, env, zone.id)).status is Status.ACTIVE
     finally:
         await server.stop()

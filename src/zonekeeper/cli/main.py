@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -12,16 +11,22 @@ import typer
 from rich.console import Console
 
 from zonekeeper import __version__
+from zonekeeper.cli import audit as audit_cli
+from zonekeeper.cli import failure, options, pool
 from zonekeeper.cli import managed as managed_cli
-from zonekeeper.cli import options, pool
 from zonekeeper.storage import migrate
 
 app = typer.Typer(
     help="Zonekeeper: DNS-as-a-Service with a Designate-compatible v2 API.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Markdown joins a docstring's wrapped lines into one paragraph; "rich" would keep each
+    # source line break in --help.
+    rich_markup_mode="markdown",
 )
-db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database schema management.", no_args_is_help=True, rich_markup_mode="markdown"
+)
 app.add_typer(db_app, name="db")
 # soft_wrap: findings stay one line each, whatever the terminal width (and greppable in logs).
 console = Console(soft_wrap=True)
@@ -32,6 +37,9 @@ def _logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if level.upper() != "DEBUG":
+        # Alembic narrates every start ("Context impl SQLiteImpl."); its failures still show.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @app.command()
@@ -97,7 +105,8 @@ def _run_roles(
     **more: object,
 ) -> None:
     """Run one role (None: every role of `serve`) until Ctrl-C or SIGTERM."""
-    from zonekeeper.app import Role, build  # imported here so `--help` stays fast
+    # imported here so `--help` stays fast
+    from zonekeeper.app import ListenError, Role, build
 
     settings = options.settings(
         config_file,
@@ -108,25 +117,34 @@ def _run_roles(
         **more,
     )
     if role == Role.SINK and not settings.sink.broker_url:
-        raise typer.BadParameter("no broker: set sink.broker_url or --broker-url")
-    _logging(settings.log_level)
+        failure.fail("no broker: set sink.broker_url or --broker-url")
     roles = None if role is None else frozenset({Role(role)})
-    asyncio.run(build(settings, roles).serve())
+    try:
+        service = build(settings, roles)
+    except ValueError as error:  # a setting only a role can judge (a sink name template)
+        failure.fail(str(error))
+    _logging(settings.log_level)
+    try:
+        failure.run(service.serve())
+    except ListenError as error:
+        failure.fail(str(error))
 
 
 @db_app.command("upgrade")
 def db_upgrade(
     config_file: options.ConfigOption = None,
     database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:
-    """Apply the schema migrations (idempotent)."""
-    settings = options.settings(config_file, database_url=database_url)
+    """Apply the schema migrations (idempotent); creates the embedded SQLite database when
+    it is missing."""
+    settings = options.settings(config_file, database_url=database_url, data_dir=data_dir)
     _logging(settings.log_level)
     url = settings.effective_database_url()
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(migrate.upgrade(url, revision))
+    failure.run(migrate.upgrade(url, revision))
     typer.echo(f"database at {revision}")
 
 
@@ -135,6 +153,7 @@ def doctor(
     zone: Annotated[str, typer.Argument(help="The zone to check, e.g. example.org.")],
     config_file: options.ConfigOption = None,
     database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
     dns_listen: Annotated[
         str | None, typer.Option(help="HOST:PORT the mini-DNS listens on (as given to serve).")
     ] = None,
@@ -145,16 +164,19 @@ def doctor(
     from zonekeeper.storage.database import Database
     from zonekeeper.worker import doctor as checks
 
-    settings = options.settings(config_file, database_url=database_url, dns__listen=dns_listen)
+    settings = options.settings(
+        config_file, database_url=database_url, data_dir=data_dir, dns__listen=dns_listen
+    )
 
     async def run() -> list[checks.Finding]:
+        await migrate.require_current(settings.effective_database_url())
         db = Database(settings.effective_database_url())
         try:
             return await checks.diagnose(ServiceEnv(db=db, settings=settings), zone)
         finally:
             await db.close()
 
-    findings = asyncio.run(run())
+    findings = failure.run(run())
     for finding in findings:
         mark = "[green]ok[/green]  " if finding.ok else "[red]FAIL[/red]"
         console.print(
@@ -168,6 +190,7 @@ def doctor(
 def audit(
     config_file: options.ConfigOption = None,
     database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
     managed: Annotated[
         bool,
         typer.Option(
@@ -200,60 +223,23 @@ def audit(
     checked; an API that fails judges nothing of its kinds. Exits 1 when stale
     records are left or an API failed, 2 when --repair was refused.
     """
+    settings = options.settings(config_file, database_url=database_url, data_dir=data_dir)
     if managed:
-        settings = options.settings(config_file, database_url=database_url)
         raise typer.Exit(managed_cli.run(console, settings, repair, force, threshold))
-    from zonekeeper.service.env import ServiceEnv
-    from zonekeeper.storage.database import Database
-    from zonekeeper.worker import audit as audits
-
-    settings = options.settings(config_file, database_url=database_url)
-
-    async def run() -> tuple[list[audits.Lagging], audits.OrphanReport]:
-        db = Database(settings.effective_database_url())
-        env = ServiceEnv(db=db, settings=settings)
-        try:
-            lagging = await audits.serial_audit(env, repair=repair)
-            return lagging, await audits.orphan_audit(env, repair, force, threshold)
-        finally:
-            await db.close()
-
-    try:
-        lagging, report = asyncio.run(run())
-    except audits.UnsafeRepair as error:
-        console.print(f"[red]refused:[/red] {error}; rerun with --force to delete them")
-        raise typer.Exit(2) from error
-    for zone in lagging:
-        console.print(
-            f"[yellow]serial[/yellow] {zone.zone_name} (serial {zone.serial}): {zone.reasons}"
-        )
-    for target, names in report.orphans.items():
-        for name in sorted(names):
-            console.print(f"[yellow]orphan[/yellow] {target} holds {name}, unknown to us")
-    for target, names in report.missing.items():
-        for name in sorted(names):
-            console.print(f"[yellow]missing[/yellow] {target} lacks {name}")
-    for target, message in report.errors.items():
-        console.print(f"[red]unreachable[/red] {target}: {message}")
-    if repair:
-        console.print(
-            f"repaired: {report.deleted} orphans deleted, {report.requeued} zones re-pushed"
-        )
-    found = lagging or report.errors or any(report.orphans.values()) or any(report.missing.values())
-    if found and not repair:
-        raise typer.Exit(1)
+    raise typer.Exit(audit_cli.run(console, settings, repair, force, threshold))
 
 
 @app.command()
 def sink(
     config_file: options.ConfigOption = None,
     database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
     broker_url: Annotated[
         str | None, typer.Option(help="AMQP URL of RabbitMQ (default: sink.broker_url).")
     ] = None,
 ) -> None:
     """Run only the sink: Nova and Neutron notifications from RabbitMQ into managed records."""
-    _run_roles("sink", config_file, None, None, database_url, None, sink__broker_url=broker_url)
+    _run_roles("sink", config_file, None, None, database_url, data_dir, sink__broker_url=broker_url)
 
 
 @app.command()

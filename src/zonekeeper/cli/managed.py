@@ -6,13 +6,14 @@ could not tell, 2 removal refused as a mass deletion (nothing removed).
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 import rich.markup
 from rich.console import Console
 
+from zonekeeper.cli import failure
 from zonekeeper.config import Settings
+from zonekeeper.storage import migrate
 
 if TYPE_CHECKING:
     from zonekeeper.worker.managed_audit import ManagedReport
@@ -26,6 +27,7 @@ def run(console: Console, settings: Settings, repair: bool, force: bool, thresho
     from zonekeeper.worker.audit import UnsafeRepair
 
     async def audit() -> tuple[ManagedReport, UnsafeRepair | None]:
+        await migrate.require_current(settings.effective_database_url())
         env = service_env(settings)
         try:
             report = await managed_audit.find_stale(env)
@@ -40,7 +42,7 @@ def run(console: Console, settings: Settings, repair: bool, force: bool, thresho
         finally:
             await env.db.close()
 
-    report, refusal = asyncio.run(audit())
+    report, refusal = failure.run(audit())
     if refusal is not None:
         console.print(
             f"[red]refused:[/red] {_esc(str(refusal))}; rerun with --force to remove them"
@@ -64,6 +66,8 @@ def _print_report(console: Console, report: ManagedReport) -> None:
         console.print(f"not checked: {report.records[kind]} {kind} records ({reason})")
     for kind, reason in sorted(report.errors.items()):
         console.print(f"[red]unreachable[/red] {kind}: {_esc(reason)}; nothing of it judged")
+    if not report.records:
+        console.print("checked: 0 managed records, nothing to ask Nova or Neutron about")
     checked = sorted(set(report.records) - set(report.unconfigured) - set(report.errors))
     for kind in checked:
         count = report.stale_records(kind)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pydantic
+import pydantic_core
 import typer
 
 from zonekeeper import config
+from zonekeeper.cli import failure
 
 ConfigOption = Annotated[
     Path | None,
@@ -36,13 +39,27 @@ DnsListenOption = Annotated[
     typer.Option(help="HOST:PORT of the mini-DNS, UDP+TCP (default 127.0.0.1:5354)."),
 ]
 DataDirOption = Annotated[
-    Path | None, typer.Option(help="Directory of the embedded SQLite database.")
+    Path | None,
+    typer.Option(
+        help="Directory of the embedded SQLite database "
+        "(default: /var/lib/zonekeeper as root, else ~/.local/share/zonekeeper)."
+    ),
 ]
 
 
 def settings(config_file: Path | None, **overrides: object) -> config.Settings:
-    """The settings from file, env and the given flags; a bad value is a usage error."""
+    """The settings from file, env and the given flags; a bad value ends the command with one
+    line naming the option (exit 2)."""
     try:
         return config.load(config_file, **overrides)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from error
+    except pydantic.ValidationError as invalid:
+        failure.fail("; ".join(_reason(error) for error in invalid.errors()))
+    except (OSError, ValueError) as error:
+        failure.fail(str(error))
+
+
+def _reason(error: pydantic_core.ErrorDetails) -> str:
+    """``api.listen: expected HOST:PORT ...``: the option's dotted name and pydantic's message
+    without its "Value error, " prefix."""
+    option = ".".join(str(part) for part in error["loc"])
+    return f"{option}: {error['msg'].removeprefix('Value error, ')}"

@@ -6,7 +6,6 @@ options through ``backends.load``), and written by ``service.pools.apply``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -21,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from zonekeeper import backends, config
-from zonekeeper.cli import options
+from zonekeeper.cli import failure, options
 from zonekeeper.domain import errors
 from zonekeeper.domain import pools as pool_specs
 from zonekeeper.domain.pool_plan import PoolChange, Verb
@@ -32,7 +31,10 @@ from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import migrate
 from zonekeeper.storage.database import Database
 
-app = typer.Typer(help="Pools: load a Designate pools.yaml, show the live configuration.")
+app = typer.Typer(
+    help="Pools: load a Designate pools.yaml, show the live configuration.",
+    rich_markup_mode="markdown",  # as the main command: docstring lines joined into paragraphs
+)
 
 _MARKS = {
     Verb.CREATE: "[green]+ create",
@@ -57,6 +59,7 @@ def update(
     ] = False,
     config_file: options.ConfigOption = None,
     database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
 ) -> None:
     """Create and update pools from FILE (matched by id, else name), in one transaction.
 
@@ -64,10 +67,12 @@ def update(
     change. Zones of a pool whose ns_records change get the new apex NS and SOA MNAME.
     """
     console = Console(highlight=False)
-    settings = options.settings(config_file, database_url=database_url)
+    settings = options.settings(config_file, database_url=database_url, data_dir=data_dir)
     desired = _read(console, file)
     try:
-        result = asyncio.run(_run(settings, pool_service.apply, desired, delete, dry_run))
+        result = failure.run(
+            _run(settings, pool_service.apply, desired, delete, dry_run, create=not dry_run)
+        )
     except errors.ZonekeeperError as error:
         _fail(console, [error.message or error.type])
     _print_changes(console, result)
@@ -81,11 +86,13 @@ def show(
     pool: Annotated[str | None, typer.Option("--pool", help="Only the pool of this name.")] = None,
     config_file: options.ConfigOption = None,
     database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
 ) -> None:
     """Print the live pools; ``--format yaml`` is a pools.yaml that ``update`` takes back
     unchanged."""
     console = Console(highlight=False)
-    specs = asyncio.run(_run(options.settings(config_file, database_url=database_url), _current))
+    settings = options.settings(config_file, database_url=database_url, data_dir=data_dir)
+    specs = failure.run(_run(settings, _current, create=False))
     if pool is not None:
         specs = [spec for spec in specs if spec.name == pool]
         if not specs:
@@ -124,14 +131,19 @@ def _read(console: Console, file: Path) -> tuple[PoolSpec, ...]:
         _fail(console, [f"{file}: {reason.message}" for reason in invalid.errors])
 
 
-async def _run(settings: config.Settings, call: Any, *args: Any) -> Any:
-    """``call(ctx, env, *args)`` on the configured database (migrated first when it is the
-    embedded SQLite, as ``serve`` does)."""
-    db = Database(settings.effective_database_url())
+async def _run(settings: config.Settings, call: Any, *args: Any, create: bool) -> Any:
+    """``call(ctx, env, *args)`` on the configured database. With ``create``, an embedded
+    SQLite database is made (and migrated) when missing, as ``serve`` does, so pools can be
+    loaded before the first start; otherwise (reads, a dry run) the database must exist and be
+    migrated (``migrate.NotReady``), and nothing is created."""
+    url = settings.effective_database_url()
+    if create and url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await migrate.upgrade(url)
+    else:
+        await migrate.require_current(url)
+    db = Database(url)
     try:
-        if db.is_sqlite:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            await migrate.upgrade(db.url)
         env = ServiceEnv(db=db, settings=settings)
         return await call(context.internal(), env, *args)
     finally:

@@ -5,7 +5,8 @@ Neutron (``env.floating_ips``) says which floating IPs a project owns; nothing h
 caller for that. A PTR is a managed record (``service.managed``) tagged with its floating IP
 (plugin ``reverse_floatingip``, resource ``floatingip``, the floating IP's project) in the
 reverse zone of its address, which is created on demand and owned by the managed-resource
-project. Every write goes through the normal change path (serial, journal, PENDING).
+project (``network_api.managed_resource_project_id``). Every write goes through the normal
+change path (serial, journal, PENDING).
 """
 
 from __future__ import annotations
@@ -225,8 +226,9 @@ async def _reverse_zone(ctx: RequestContext, env: ServiceEnv, zone_name: str) ->
     if existing is not None:
         return existing
     email = env.settings.network_api.managed_resource_email
+    owner = context.internal(env.settings.network_api.managed_resource_project_id, ctx.request_id)
     try:
-        return await zones.create(_system(ctx), env, {"name": zone_name, "email": email})
+        return await zones.create(owner, env, {"name": zone_name, "email": email})
     except errors.DuplicateZone:
         existing = await _zone_named(env, zone_name)
         if existing is None:

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from zonekeeper.domain import errors, names, rdata, reverse
 from zonekeeper.domain.models import (
     DEFAULT_POOL_ID,
-    MANAGED_PROJECT_ID,
     Action,
     ListQuery,
     Page,
@@ -136,7 +135,7 @@ def _validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any
 def _refuse_reserved(ctx: RequestContext, env: ServiceEnv, name: dns.name.Name) -> None:
     """Raises InvalidZoneName for a name the floating-IP ranges reserve for their reverse
     zones, unless the caller is the managed-resource project, which makes those zones."""
-    if ctx.project_id == MANAGED_PROJECT_ID:
+    if ctx.project_id == env.settings.network_api.managed_resource_project_id:
         return
     network = reverse.reserving(name, env.settings.network_api.floating_ranges)
     if network is not None:

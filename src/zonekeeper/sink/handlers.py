@@ -71,12 +71,20 @@ class _Templated:
     resources (``port.delete.end``) is applied alone, in its place."""
 
     name: str
+    fields: frozenset[str]
+    """The fields this handler fills in its name templates."""
 
     def __init__(self, env: ServiceEnv, settings: SinkHandlerSettings) -> None:
-        naming.check_template(settings.format)
-        naming.check_template(settings.fallback_format)
+        """Raises ValueError, naming the option, for a template this handler cannot fill."""
+        templates = {"format": (settings.format, self.fields)}
+        templates["fallback_format"] = (settings.fallback_format, self.fields)
         if settings.zone_name:
-            naming.check_template(settings.zone_name, naming.ZONE_FIELDS)
+            templates["zone_name"] = (settings.zone_name, naming.ZONE_FIELDS)
+        for option, (template, fields) in templates.items():
+            try:
+                naming.check_template(template, fields)
+            except ValueError as error:
+                raise ValueError(f"sink.{self.name}.{option}: {error}") from None
         self.env = env
         self.settings = settings
         self._shared_zone: Zone | None = None
@@ -170,6 +178,7 @@ class _Templated:
 
 class NovaFixed(_Templated):
     name = "nova_fixed"
+    fields = naming.INSTANCE_FIELDS
     event_types = frozenset(
         {
             "compute.instance.create.end",
@@ -198,6 +207,7 @@ class NovaFixed(_Templated):
 
 class NeutronFloatingIp(_Templated):
     name = "neutron_floatingip"
+    fields = naming.FLOATINGIP_FIELDS
     event_types = frozenset(
         {
             "floatingip.create.end",

@@ -13,34 +13,30 @@ from collections.abc import Mapping
 
 from zonekeeper.sink.notification import Unhandleable
 
-FIELDS = frozenset(
-    {
-        "hostname",
-        "instance_name",
-        "id",
-        "octet0",
-        "octet1",
-        "octet2",
-        "octet3",
-        "ip_address",
-        "ip_version",
-        "zone",
-        "project",
-        "project_id",
-        "tenant_id",
-    }
-)
+ADDRESS_FIELDS = frozenset({"octet0", "octet1", "octet2", "octet3", "ip_address", "ip_version"})
+"""The fields of each address a record is made for."""
+FLOATINGIP_FIELDS = ADDRESS_FIELDS | {"id", "zone", "project", "project_id", "tenant_id"}
+"""What a floating IP's record name may use: a floating IP has no host name."""
+INSTANCE_FIELDS = FLOATINGIP_FIELDS | {"hostname", "instance_name"}
+"""What an instance's record name may use."""
+FIELDS = INSTANCE_FIELDS
+"""Every field some handler fills."""
 ZONE_FIELDS = frozenset({"project", "project_id", "tenant_id"})
 """The fields a per-project zone name may use: the zone is chosen before any address."""
 
 
 def check_template(template: str, fields: frozenset[str] = FIELDS) -> None:
-    """Raises ValueError for a template that uses a field not in ``fields`` or is malformed."""
+    """Raises ValueError for a template that uses a field not in ``fields`` or is malformed:
+    a field the handler cannot fill would fail every event, so it is refused up front."""
     sample = dict.fromkeys(fields, "x")
     try:
         template % sample
     except KeyError as error:
-        raise ValueError(f"unknown field {error} in name template {template!r}") from None
+        known = ", ".join(f"%({name})s" for name in sorted(fields))
+        raise ValueError(
+            f"%({error.args[0]})s cannot be filled in name template {template!r} "
+            f"(the fields here: {known})"
+        ) from None
     except (TypeError, ValueError) as error:
         raise ValueError(f"bad name template {template!r}: {error}") from None
 

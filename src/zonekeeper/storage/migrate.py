@@ -7,10 +7,26 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class NotReady(Exception):
+    """The database cannot be used as it is: missing, unreachable, or not at the code's
+    schema. The message is one line that names the database (never its password)."""
+
+
+class Unmigrated(NotReady):
+    """No database file yet, or a database whose schema is not the code's."""
+
+
+class Unreachable(NotReady):
+    """The database server cannot be reached, or refuses us."""
 
 
 def alembic_config(url: str) -> Config:
@@ -24,8 +40,12 @@ async def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to ``revision``. Idempotent."""
     engine = create_async_engine(url)
     try:
-        async with engine.begin() as conn:
-            await conn.run_sync(_upgrade, url, revision)
+        conn = await _connect(engine, url)
+        try:
+            async with conn.begin():
+                await conn.run_sync(_upgrade, url, revision)
+        finally:
+            await conn.close()
     finally:
         await engine.dispose()
 
@@ -34,6 +54,52 @@ def _upgrade(connection: Connection, url: str, revision: str) -> None:
     config = alembic_config(url)
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+async def require_current(url: str) -> None:
+    """Raise NotReady unless the database at ``url`` exists and is migrated to the head
+    revision. Creates nothing: a missing SQLite file is reported, never made (opening one
+    would create it), so commands that only read cannot leave an empty database behind."""
+    _require_sqlite_file(url)
+    where = make_url(url).render_as_string(hide_password=True)
+    engine = create_async_engine(url)
+    try:
+        conn = await _connect(engine, where)
+        try:
+            current = await conn.run_sync(_current_heads)
+        finally:
+            await conn.close()
+    finally:
+        await engine.dispose()
+    heads = ScriptDirectory.from_config(alembic_config(url)).get_heads()
+    if set(current) != set(heads):
+        at = ", ".join(current) or "no schema"
+        raise Unmigrated(
+            f"the database {where} is not migrated (at {at}, needs {', '.join(heads)})"
+        )
+
+
+def _require_sqlite_file(url: str) -> None:
+    """Unmigrated when ``url`` is SQLite and its file does not exist (a stat, nothing made)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        raise Unmigrated(f"no database at {parsed.database or url}")
+
+
+async def _connect(engine: AsyncEngine, where: str) -> AsyncConnection:
+    """A connection of ``engine``; Unreachable (one line) when the server cannot be reached or
+    refuses us, rather than a driver's traceback."""
+    try:
+        return await engine.connect()
+    except (DBAPIError, OSError) as error:
+        reason = error.orig if isinstance(error, DBAPIError) else error
+        first_line = (str(reason).strip().splitlines() or [type(reason).__name__])[0]
+        where = make_url(where).render_as_string(hide_password=True)
+        raise Unreachable(f"cannot open the database {where}: {first_line}") from error
+
+
+def _current_heads(connection: Connection) -> tuple[str, ...]:
+    return tuple(MigrationContext.configure(connection).get_current_heads())
 
 
 def check(url: str) -> None:

@@ -35,32 +35,46 @@ class Lagging:
     """Each lagging nameserver with why, e.g. "127.0.0.1:5301 refused"."""
 
 
-async def serial_audit(env: ServiceEnv, repair: bool = True) -> list[Lagging]:
+@dataclass(slots=True)
+class SerialReport:
+    """What the serial audit found (``lagging``) and what it asked, so that a clean run can
+    say what it checked."""
+
+    lagging: list[Lagging] = field(default_factory=list)
+    zones: int = 0
+    """ACTIVE zones whose nameservers were asked."""
+    nameservers: set[tuple[str, int]] = field(default_factory=set)
+    """Every nameserver asked, as (host, port)."""
+
+
+async def serial_audit(env: ServiceEnv, repair: bool = True) -> SerialReport:
     """Ask every nameserver of every ACTIVE zone for its serial; report (and, with ``repair``,
     re-queue) the zones some nameserver no longer serves at the zone's serial."""
-    found: list[Lagging] = []
+    report = SerialReport()
     after = ""
     while True:
         async with env.db.read() as conn:
             page = await audits.active_zones(conn, after, PAGE)
             pool_of = {z.pool_id: await pools.get_pool(conn, z.pool_id) for z in page}
         if not page:
-            return found
+            return report
         after = page[-1].id
         for zone in page:
             pool = pool_of[zone.pool_id]
             if pool is None:
                 continue
             addresses = [(str(n["host"]), int(n["port"])) for n in pool.nameservers]
+            report.zones += 1
+            report.nameservers.update(addresses)
             timeout = env.settings.worker.poll_timeout
             observations = await probe.observe_all(zone.name, addresses, timeout)
             verdict = plan.judge(zone.serial, False, observations, 100)
             if verdict.lagging:
-                found.append(
+                report.lagging.append(
                     Lagging(zone.id, zone.name, zone.serial, plan.describe(verdict.lagging))
                 )
         if repair:
-            await _requeue(env, found)
+            await _requeue(env, report.lagging)
 
 
 async def _requeue(env: ServiceEnv, lagging: list[Lagging]) -> None:
@@ -81,6 +95,8 @@ class OrphanReport:
     orphans: dict[str, set[str]] = field(default_factory=dict)
     missing: dict[str, set[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    zones: int = 0
+    """Zones of the pools whose targets were compared."""
     deleted: int = 0
     requeued: int = 0
 
@@ -100,9 +116,11 @@ async def orphan_audit(
         all_pools = await pools.list_pools(conn)
         wanted = {pool.id: await audits.zone_names_in_pool(conn, pool.id) for pool in all_pools}
     for pool in all_pools:
-        for target in pool.targets:
-            if target["type"] != "embedded":
-                await _compare(report, target, wanted[pool.id])
+        # The embedded target is the mini-DNS itself: it serves the database, nothing to compare.
+        external = [target for target in pool.targets if target["type"] != "embedded"]
+        for target in external:
+            await _compare(report, target, wanted[pool.id])
+        report.zones += len(wanted[pool.id]) if external else 0
     if repair:
         await _repair(env, report, all_pools, wanted, force, threshold)
     return report
