@@ -17,8 +17,8 @@ import asyncio
 import io
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from time import monotonic
 from typing import Any, Final
 
 from keystoneauth1 import loading
@@ -50,7 +50,7 @@ class SharedCache:
     def get(self, key: str) -> Any:
         with self._lock:
             expires, value = self._items.get(key, (0.0, None))
-            if expires and expires <= time.monotonic():
+            if expires and expires <= monotonic():
                 del self._items[key]
                 return None
             return value
@@ -59,17 +59,13 @@ class SharedCache:
         """Keep ``value`` for ``time`` seconds (0: until the process ends, as memcache)."""
         with self._lock:
             self._expire()
-            self._items[key] = ((time and _now() + time) or 0.0, value)
+            self._items[key] = ((time and monotonic() + time) or 0.0, value)
         return True
 
     def _expire(self) -> None:
-        now = _now()
+        now = monotonic()
         for key in [k for k, (expires, _) in self._items.items() if expires and expires <= now]:
             del self._items[key]
-
-
-def _now() -> float:
-    return time.monotonic()
 
 
 class KeystoneAuthenticator:

@@ -45,7 +45,8 @@ class _Enforcer(oslo_policy.Enforcer):
 
 class Policy:
     """Designate's default rules, overridden by the operator's policy file when there is one
-    (re-read when it changes, as oslo.policy does). Thread-safe for reads."""
+    (re-read when it changes, as oslo.policy does). Not thread-safe: the API calls it from its
+    event loop only."""
 
     def __init__(self, policy_file: Path | None = None, enforce_new_defaults: bool = True) -> None:
         # A private oslo.config object: nothing else in the process shares these options.
