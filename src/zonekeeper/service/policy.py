@@ -105,10 +105,11 @@ def project_target(ctx: RequestContext, project_id: str | None = None, **extra: 
     return {"project_id": project, "tenant_id": project, **extra}
 
 
-def zone_target(ctx: RequestContext, zone: Zone, **extra: Any) -> Target:
-    """The target of a rule about ``zone`` (and its recordsets)."""
+def zone_target(ctx: RequestContext, zone: Zone, shared: bool = False, **extra: Any) -> Target:
+    """The target of a rule about ``zone`` (and its recordsets); ``shared``: the zone is shared
+    with the caller's project (Designate's ``zone_shared``)."""
     return project_target(
-        ctx, zone.project_id, zone_type=zone.type.value, zone_shared=False, **extra
+        ctx, zone.project_id, zone_type=zone.type.value, zone_shared=shared, **extra
     )
 
 
