@@ -139,8 +139,8 @@ def _run_everything(
 
 
 def _zonekeeper_env(auth: str) -> dict[str, str]:
-    """`zonekeeper serve`'s settings for ``auth``."""
-    return {"ZONEKEEPER_API__AUTH_STRATEGY": auth}
+    """`zonekeeper serve`'s settings for ``auth`` (noauth is its default)."""
+    return {}
 
 
 @contextlib.contextmanager
