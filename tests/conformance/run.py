@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -60,21 +61,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (TEMPEST_VENV / "bin" / "stestr").exists():
         print(f"no tempest venv at {TEMPEST_VENV}: run `make conformance-deps`", file=sys.stderr)
         return 2
+    expected = None if args.update else _expected()
     clock = Clock()
+    flaky: list[str] = []
     with contextlib.ExitStack() as stack:
         workdir = args.workdir or Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix="zk-conformance-"))
         )
-        listed, records = _run_everything(workdir, args, clock)
-    results = outcomes.outcomes(listed, records)
+        tempest = stack.enter_context(_started(workdir, args.auth, clock))
+        with clock.phase("list"):
+            listed = tempest.list(args.filter)
+        print(f"running {len(listed)} tempest tests, {CONCURRENCY} workers ...", flush=True)
+        with clock.phase("tempest run"):
+            records = tempest.run(args.filter, args.timeout, "results")
+        results = outcomes.outcomes(listed, records)
+        if expected is not None and args.filter != SUITE:  # what --filter left out is not gone
+            expected = {test: outcome for test, outcome in expected.items() if test in results}
+        comparison = outcomes.compare(expected or {}, results)
+        if expected is not None and comparison.regressions:
+            with clock.phase("re-run of regressions"):
+                flaky = _passing_again(tempest, comparison.regressions, args.timeout)
     print(outcomes.format_table(results))
     _print_fixture_failures(records)
     print(clock.report())
-    if args.update:
+    if expected is None:
         EXPECTED.write_text(outcomes.render_expected(results, _header(args.auth)))
         print(f"wrote {EXPECTED.relative_to(ROOT)} ({len(results)} tests)")
         return 0
-    return _judge(results, full_suite=args.filter == SUITE)
+    return _judge(comparison, results, flaky)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,29 +127,30 @@ class Clock:
         return f"timing: {', '.join(parts)}; total {time.monotonic() - self._start:.0f} s"
 
 
-def _run_everything(
-    workdir: Path, args: argparse.Namespace, clock: Clock
-) -> tuple[list[str], list[dict[str, Any]]]:
+@contextlib.contextmanager
+def _started(workdir: Path, auth: str, clock: Clock) -> Iterator[Tempest]:
+    """Keystone and Zonekeeper running, and a tempest workspace pointed at them."""
     with contextlib.ExitStack() as stack:
         with clock.phase("keystone start"):
             keystone = stack.enter_context(keystone_server.running(workdir / "keystone"))
         with clock.phase("zonekeeper start"):
-            zonekeeper = stack.enter_context(_zonekeeper(workdir, _zonekeeper_env(args.auth)))
+            zonekeeper = stack.enter_context(_zonekeeper(workdir, _zonekeeper_env(auth)))
             _register(keystone, zonekeeper.base_url + "/")
         target = Target(
             keystone.auth_url, keystone.admin_password, f"127.0.0.1:{zonekeeper.dns_port}"
         )
         workspace = workdir / "tempest"
-        conf = write_workspace(workspace, target, _site_packages())
-        tempest = Tempest(workspace, conf)
-        with clock.phase("list"):
-            listed = tempest.list(args.filter)
-        if not listed:
-            raise RuntimeError(f"tempest lists no test matching {args.filter}")
-        print(f"running {len(listed)} tempest tests, {CONCURRENCY} workers ...", flush=True)
-        with clock.phase("tempest run"):
-            records = tempest.run(args.filter, args.timeout)
-    return listed, records
+        yield Tempest(workspace, write_workspace(workspace, target, _site_packages()))
+
+
+def _passing_again(tempest: Tempest, tests: list[str], timeout: float) -> list[str]:
+    """Of ``tests`` (regressions), those that pass when run once more on their own: flaky,
+    not broken. One worker, so they do not race each other this time."""
+    print(f"running the {len(tests)} regressed tests again ...", flush=True)
+    exact = "|".join(re.escape(test) + r"(\[|$)" for test in tests)
+    records = tempest.run(f"^({exact})", timeout, "rerun", concurrency=1)
+    again = outcomes.outcomes(tests, records)
+    return [test for test in tests if again[test].outcome == "pass"]
 
 
 def _zonekeeper_env(auth: str) -> dict[str, str]:
@@ -198,15 +213,21 @@ class Tempest:
     def list(self, suite: str) -> list[str]:
         """The ids of the tests the run will start."""
         listing = self._stestr("list", "--exclude-regex", EXCLUDED, suite)
-        return [line for line in listing.splitlines() if line.startswith("designate_tempest")]
+        listed = [line for line in listing.splitlines() if line.startswith("designate_tempest")]
+        if not listed:
+            raise RuntimeError(f"tempest lists no test matching {suite}")
+        return listed
 
-    def run(self, suite: str, timeout: float) -> list[dict[str, Any]]:
-        """Run the tests; their subunit records (id, status, traceback). stestr exits
-        non-zero whenever a test fails, so only the stream is judged."""
-        stream = self.workspace / "results.subunit"
+    def run(
+        self, suite: str, timeout: float, name: str, concurrency: int = CONCURRENCY
+    ) -> list[dict[str, Any]]:
+        """Run the tests, their subunit stream kept as ``<name>.subunit``; their records (id,
+        status, traceback). stestr exits non-zero whenever a test fails, so only the stream
+        is judged."""
+        stream = self.workspace / f"{name}.subunit"
         command = [str(TEMPEST_VENV / "bin" / "stestr"), "run", "--subunit"]
-        command += ["--concurrency", str(CONCURRENCY), "--exclude-regex", EXCLUDED, suite]
-        with stream.open("wb") as out, (self.workspace / "stestr.stderr").open("wb") as err:
+        command += ["--concurrency", str(concurrency), "--exclude-regex", EXCLUDED, suite]
+        with stream.open("wb") as out, (self.workspace / f"{name}.stderr").open("wb") as err:
             process = subprocess.Popen(
                 command, cwd=self.workspace, env=self.env, stdout=out, stderr=err,
                 start_new_session=True,
@@ -243,14 +264,16 @@ def _header(auth: str) -> str:
     )
 
 
-def _judge(results: dict[str, outcomes.Result], full_suite: bool) -> int:
+def _expected() -> dict[str, str]:
+    """expected.txt; raises SystemExit when it is missing."""
     if not EXPECTED.exists():
-        print(f"no {EXPECTED.relative_to(ROOT)}: run `make conformance-update`", file=sys.stderr)
-        return 1
-    expected = outcomes.read_expected(EXPECTED.read_text())
-    if not full_suite:  # a --filter run: the tests it left out are not "gone"
-        expected = {test: outcome for test, outcome in expected.items() if test in results}
-    comparison = outcomes.compare(expected, results)
+        sys.exit(f"no {EXPECTED.relative_to(ROOT)}: run `make conformance-update`")
+    return outcomes.read_expected(EXPECTED.read_text())
+
+
+def _judge(
+    comparison: outcomes.Comparison, results: dict[str, outcomes.Result], flaky: list[str]
+) -> int:
     for test in comparison.newly_passing:
         print(f"newly passing: {test}")
     for change in comparison.other_changes:
@@ -259,11 +282,14 @@ def _judge(results: dict[str, outcomes.Result], full_suite: bool) -> int:
         print(f"no longer in the suite: {test}")
     if comparison.newly_passing or comparison.other_changes or comparison.gone:
         print("(`make conformance-update` records these in expected.txt)")
-    for test in comparison.regressions:
+    for test in flaky:
+        print(f"FLAKY (failed, then passed on its own): {test}")
+    broken = [test for test in comparison.regressions if test not in flaky]
+    for test in broken:
         detail = "\n    ".join(results[test].detail.strip().splitlines()[-25:])
         print(f"REGRESSION: {test}\n    {detail}")
-    if comparison.failed:
-        print(f"conformance: {len(comparison.regressions)} test(s) expected to pass did not")
+    if broken:
+        print(f"conformance: {len(broken)} test(s) expected to pass did not")
         return 1
     print("conformance: no regression against expected.txt")
     return 0
