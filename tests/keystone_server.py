@@ -110,7 +110,8 @@ class Keystone:
 
 
 class Admin:
-    """The few admin calls the tests need, each idempotent (find, else create)."""
+    """The few admin calls the tests need, each idempotent (find, else create). A context
+    manager: closed at the end of the ``with`` block."""
 
     def __init__(self, auth_url: str, token: str) -> None:
         self._http = httpx.Client(base_url=auth_url, headers={"X-Auth-Token": token}, timeout=30)
@@ -173,6 +174,12 @@ class Admin:
 
     def close(self) -> None:
         self._http.close()
+
+    def __enter__(self) -> Admin:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def start(directory: Path) -> Keystone:
