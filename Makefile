@@ -58,7 +58,7 @@ apt-install:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[test,keystone]"
 	touch $(STAMP)
 
 deps: $(STAMP)
