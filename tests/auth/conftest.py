@@ -62,8 +62,7 @@ class Cloud:
 
 @pytest.fixture(scope="session")
 def cloud(keystone: Keystone) -> Iterator[Cloud]:  # noqa: F811
-    admin = keystone.admin()
-    try:
+    with keystone.admin() as admin:
         for user, project, roles in (
             (SERVICE_USER, "service", ["service", "admin"]),
             ("alice", "dns-a", ["member"]),
@@ -77,8 +76,6 @@ def cloud(keystone: Keystone) -> Iterator[Cloud]:  # noqa: F811
         httpx.put(implies, headers={"X-Auth-Token": token}, timeout=30).raise_for_status()
         admin.user("erin", "erin" + PASSWORD_SUFFIX, "dns-a", ["dns-editor"])
         projects = {name: admin.project(name) for name in ("dns-a", "dns-b", "admin")}
-    finally:
-        admin.close()
     yield Cloud(keystone, projects)
 
 

@@ -26,12 +26,11 @@ def served(tmp_path: Path, cloud: Cloud) -> Iterator[Serve]:
     env = {"ZONEKEEPER_API": json.dumps(settings["api"])}
     env["ZONEKEEPER_KEYSTONE_AUTHTOKEN"] = json.dumps(settings["keystone_authtoken"])
     server = Serve(tmp_path / "data", env=env)
-    admin = cloud.keystone.admin()
     try:
-        admin.service("dns", "designate", f"{server.base_url}/")
+        with cloud.keystone.admin() as admin:
+            admin.service("dns", "designate", f"{server.base_url}/")
         yield server
     finally:
-        admin.close()
         server.terminate()
 
 
