@@ -6,15 +6,32 @@ STAMP := $(VENV)/.installed
 DEB_PACKAGES := bind9-dnsutils python3-venv bind9 bind9-utils pdns-server pdns-backend-sqlite3 sqlite3
 RUN_PACKAGES := python3-venv bind9-dnsutils
 BENCH_PACKAGES := wrk
+# Keystone and tempest, each in a venv of its own (their pins differ from ours and each other's),
+# rebuilt only when their requirements file changes. See docs/conformance.md.
+CONFORMANCE_VENVS := .venv-conformance
+KEYSTONE_STAMP := $(CONFORMANCE_VENVS)/keystone/.installed
+TEMPEST_STAMP := $(CONFORMANCE_VENVS)/tempest/.installed
 
-.PHONY: run test check deps system-deps run-deps services bench-deps apt-install bench clean
+.PHONY: run test check deps system-deps run-deps services bench-deps apt-install bench clean \
+	keystone-deps conformance conformance-update conformance-deps
 
 # The data lives in /var/lib/zonekeeper as root (~/.local/share/zonekeeper otherwise).
 run: run-deps $(STAMP)
 	$(BIN)/zonekeeper serve
 
-test: system-deps services $(STAMP) check
+test: system-deps services $(STAMP) $(KEYSTONE_STAMP) check
 	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory conformance
+
+# Designate's tempest API tests against a Zonekeeper behind Keystone, judged against
+# tests/conformance/expected.txt (docs/conformance.md). -update rewrites that list from a run.
+conformance: $(STAMP) conformance-deps
+	$(BIN)/python -m tests.conformance.run
+
+conformance-update: $(STAMP) conformance-deps
+	$(BIN)/python -m tests.conformance.run --update
+
+conformance-deps: $(KEYSTONE_STAMP) $(TEMPEST_STAMP)
 
 # PostgreSQL, MariaDB and RabbitMQ as the tests expect them: started (installed first) only
 # when not running; running ones are left alone.
@@ -55,10 +72,19 @@ apt-install:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[test,keystone]"
 	touch $(STAMP)
 
 deps: $(STAMP)
+
+keystone-deps: $(KEYSTONE_STAMP)
+
+$(CONFORMANCE_VENVS)/%/.installed: tests/conformance/%-requirements.txt
+	rm -rf $(CONFORMANCE_VENVS)/$*
+	$(PYTHON) -m venv $(CONFORMANCE_VENVS)/$*
+	$(CONFORMANCE_VENVS)/$*/bin/pip install -q --upgrade pip
+	$(CONFORMANCE_VENVS)/$*/bin/pip install -q -r $<
+	touch $@
 
 bench: bench-deps $(STAMP)
 	$(BIN)/python bench/api_write.py
@@ -68,4 +94,4 @@ bench: bench-deps $(STAMP)
 	$(BIN)/python bench/propagation_pool.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CONFORMANCE_VENVS) .pytest_cache .mypy_cache .ruff_cache

@@ -16,7 +16,9 @@ from zonekeeper.service import context, pools, zones
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage.database import Database
 
-TENANT = context.build(project_id="tenant-a", user_id="alice", roles=frozenset({"member"}))
+TENANT = context.build(
+    project_id="tenant-a", user_id="alice", roles=frozenset({"member", "reader"})
+)
 
 
 async def open_env(url: str, settings: Settings) -> ServiceEnv:

@@ -102,12 +102,27 @@ class ZoneHasSubZone(BadRequest):
     default_message = "Please delete any subzones before deleting this zone"
 
 
+class Unauthorized(ZonekeeperError):
+    """No valid credentials (token missing, wrong, expired or revoked)."""
+
+    type = "unauthorized"
+    default_message = "The request you have made requires authentication."
+
+
 class MissingProjectId(ZonekeeperError):
     type = "missing_project_id"
 
 
 class Forbidden(ZonekeeperError):
     type = "forbidden"
+
+
+class InvalidTokenScope(Forbidden):
+    """The token's scope (system, domain) is not one the rule accepts: Designate's rules are
+    all project-scoped."""
+
+    type = "invalid_token_scope"
+    default_message = "Invalid token scope"
 
 
 class IllegalChild(Forbidden):
@@ -184,6 +199,13 @@ class CommunicationFailure(ZonekeeperError):
     """A service we call (not the client) failed: unreachable, too slow, or a bad answer."""
 
     type = "communication_failure"
+
+
+class IdentityUnavailable(ZonekeeperError):
+    """Keystone could not be asked whether a token is valid."""
+
+    type = "service_unavailable"
+    default_message = "The Keystone service is temporarily unavailable."
 
 
 class NeutronCommunicationFailure(CommunicationFailure):

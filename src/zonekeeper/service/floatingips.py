@@ -70,7 +70,8 @@ async def list(
     ctx: RequestContext, env: ServiceEnv, token: str | None
 ) -> builtins.list[FloatingIpPtr]:
     """Every floating IP the caller's project owns in Neutron, with its PTR if it has one.
-    Raises NoEndpoint, NeutronCommunicationFailure."""
+    Raises Forbidden, NoEndpoint, NeutronCommunicationFailure."""
+    policy.enforce(ctx, "list_floatingips", policy.project_target(ctx))
     found = await _source(env).list(ctx.project_id, token)
     owned = [fip for fip in found if fip.project_id == ctx.project_id]
     return await _with_ptrs(env, owned)
@@ -80,7 +81,8 @@ async def get(
     ctx: RequestContext, env: ServiceEnv, token: str | None, region: str, floatingip_id: str
 ) -> FloatingIpPtr:
     """The caller's floating IP with its PTR. Raises NotFound (unknown to Neutron, or another
-    project's), NoEndpoint, NeutronCommunicationFailure."""
+    project's), Forbidden, NoEndpoint, NeutronCommunicationFailure."""
+    policy.enforce(ctx, "get_floatingip", policy.project_target(ctx))
     fip = await _owned(ctx, env, token, region, floatingip_id)
     return (await _with_ptrs(env, [fip]))[0]
 
@@ -113,7 +115,7 @@ async def set_ptr(
     NeutronCommunicationFailure, DuplicateRecordSet (someone else's record holds the reverse
     name), Forbidden (not a member), and the zone-creation errors (IllegalChild, OverQuota)
     of the reverse zone."""
-    policy.require_write(ctx)
+    policy.enforce(ctx, "set_floatingip", policy.project_target(ctx))
     fip = await _owned(ctx, env, token, region, floatingip_id)
     record_name, zone_name = reverse_names(fip.address)
     zone = await _reverse_zone(ctx, env, zone_name)
@@ -131,7 +133,7 @@ async def unset_ptr(
 ) -> None:
     """Remove the PTR of the caller's floating IP (its reverse zone stays). Idempotent.
     Raises Forbidden (not a member), NotFound, NoEndpoint, NeutronCommunicationFailure."""
-    policy.require_write(ctx)
+    policy.enforce(ctx, "set_floatingip", policy.project_target(ctx))
     fip = await _owned(ctx, env, token, region, floatingip_id)
     async with env.db.read() as conn:
         zone_ids = sorted({r.zone_id for r in await _ptr_records(conn, [fip.id])})
@@ -167,7 +169,7 @@ async def having_ptrs(
 ) -> builtins.set[str]:
     """Those of the floating IPs that have a PTR (one read). Raises Forbidden (only the
     system calls this)."""
-    if not (ctx.is_admin and ctx.edit_managed):
+    if not ctx.edit_managed:  # granted only to callers passing edit_managed_records
         raise errors.Forbidden()
     async with env.db.read() as conn:
         found = await _ptr_records(conn, floatingip_ids)
