@@ -32,7 +32,7 @@ class Database:
             kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
         elif path := make_url(url).database:
             kwargs.update(async_creator=sqlite_inline.creator(path))
-        if self.dialect == mariadb.DIALECT:
+        if self.dialect in mariadb.DIALECTS:
             kwargs.update(isolation_level=mariadb.ISOLATION_LEVEL)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":

@@ -1,4 +1,5 @@
-"""What MariaDB (``mysql+asyncmy://``) needs to store what SQLite and PostgreSQL store.
+"""What MariaDB (``mysql+asyncmy://`` or ``mariadb+asyncmy://``) needs to store what SQLite
+and PostgreSQL store.
 
 Registered by importing this module (``tables`` does), for the metadata and for every
 migration, so a table or column added later gets the same treatment without a word:
@@ -22,7 +23,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.compiler import DDLCompiler, TypeCompiler
 
-DIALECT = "mysql"  # SQLAlchemy's name for MySQL and MariaDB alike
+DIALECTS = ("mysql", "mariadb")  # SQLAlchemy's names, by the URL's scheme
 TABLE_OPTIONS = " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
 # MariaDB's default REPEATABLE READ reads every statement from the snapshot of the
 # transaction's first read: a count taken after waiting for a lock would still miss what the
@@ -32,18 +33,18 @@ TABLE_OPTIONS = " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
 ISOLATION_LEVEL = "READ COMMITTED"
 
 
-@compiles(CreateTable, DIALECT)
+@compiles(CreateTable, *DIALECTS)
 def _create_table(element: CreateTable, compiler: DDLCompiler, **kw: Any) -> str:
     sql = compiler.visit_create_table(element, **kw)  # type: ignore[no-untyped-call]
     return str(sql).rstrip() + TABLE_OPTIONS
 
 
-@compiles(DateTime, DIALECT)
+@compiles(DateTime, *DIALECTS)
 def _datetime(element: DateTime, compiler: TypeCompiler, **kw: Any) -> str:
     return "DATETIME(6)"
 
 
-@compiles(PrimaryKeyConstraint, DIALECT)
+@compiles(PrimaryKeyConstraint, *DIALECTS)
 def _primary_key(element: PrimaryKeyConstraint, compiler: DDLCompiler, **kw: Any) -> str:
     sql = str(compiler.visit_primary_key_constraint(element, **kw))
     return sql[sql.find("PRIMARY KEY") :] if sql else sql
