@@ -24,7 +24,7 @@ test: system-deps services $(STAMP) $(KEYSTONE_STAMP) check
 	$(MAKE) --no-print-directory conformance
 
 # Designate's tempest API tests against a Zonekeeper behind Keystone, judged against
-# tests/conformance/expected.txt (docs/conformance.md). -update rewrites that list from a run.
+# tests/conformance/expected.txt (docs/conformance.md); conformance-update rewrites that list.
 conformance: $(STAMP) conformance-deps
 	$(BIN)/python -m tests.conformance.run
 

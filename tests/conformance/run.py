@@ -52,8 +52,9 @@ SERVICE_USER = ("designate", "conformance-service-secret")
 """The DNS API's own Keystone user, in project ``service``."""
 SERVICE_ROLES = ("service", "admin")
 """Keystone 30 lets ``service`` or ``admin`` validate others' tokens."""
-AUTH_STRATEGIES = ("noauth",)
-"""What `zonekeeper serve` can be run with here; the first is the default."""
+AUTH_STRATEGIES = ("keystone", "noauth")
+"""What `zonekeeper serve` is run with (``api.auth.strategy``); the first is the default. With
+noauth every request acts as admin of ``noauth-project``, whatever its token."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -268,7 +269,7 @@ def _print_fixture_failures(records: list[dict[str, Any]]) -> None:
 def _header(auth: str) -> str:
     return (
         "Expected outcome of each Designate tempest API test (designate-tempest-plugin 0.30.0,\n"
-        f"test_ptrs excluded) against `zonekeeper serve` with api.auth_strategy = {auth}.\n"
+        f"test_ptrs excluded) against `zonekeeper serve` with api.auth.strategy = {auth}.\n"
         "`make conformance` fails when a test listed as pass does not pass.\n"
         "Written by `make conformance-update`; see docs/conformance.md."
     )
