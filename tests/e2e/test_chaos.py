@@ -439,8 +439,10 @@ def test_chaos_every_acknowledged_change_is_served_everywhere(
     assert not dead, f"died on their own: {dead}"
     assert len(kills) >= 3, kills
     assert {r.command for r in cluster.roles if r.kills} == {"api", "worker", "mdns"}, kills
-    # The writers really wrote (on a loaded machine a write can take seconds).
-    assert acknowledged >= CLIENTS * 5, (acknowledged, failed, median, slowest)
+    # The writers really wrote. On two cores shared with other test runs a write has taken
+    # seconds (PostgreSQL is shared too), so only a few per client are asked for.
+    assert acknowledged >= CLIENTS * 3, (acknowledged, failed, median, slowest)
+    assert all(c.acknowledged for c in clients), [c.acknowledged for c in clients]
     if settle_seconds >= SETTLE:
         states = zone_states(cluster.api_urls()[0])
         waiting = [c for c in clients if states[c.zone_name][0] != "ACTIVE"]
