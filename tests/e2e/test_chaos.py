@@ -20,9 +20,11 @@ import contextlib
 import itertools
 import math
 import random
+import re
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -433,7 +435,7 @@ def test_chaos_every_acknowledged_change_is_served_everywhere(
         f" slowest {slowest:.2f} s),"
         f" {len(kills)} kills ({', '.join(kills)}), every zone ACTIVE {settle_seconds:.1f} s"
         f" after the chaos, {samples.queries} SOA samples, processes started in"
-        f" {min(starts):.1f}-{max(starts):.1f} s"
+        f" {min(starts):.1f}-{max(starts):.1f} s; {provisioned(bind, pdns)}"
     )
     dead = [role.name for role in cluster.roles if not role.alive]
     assert not dead, f"died on their own: {dead}"
@@ -462,6 +464,15 @@ def test_chaos_every_acknowledged_change_is_served_everywhere(
             assert not phantoms, (server_port, phantoms)
 
     assert samples.queries > 0 and not samples.went_back(), samples.went_back()
+
+
+def provisioned(bind: Named, pdns: Pdns) -> str:
+    """How often each server was asked to add a zone, from its log (once per zone is right;
+    a worker killed between adding a zone and saving that it did may add it once more)."""
+    addzone = bind.log_file.read_text().count("received control channel command 'addzone")
+    pdns_log = pdns.log_file.read_text(errors="replace")
+    posts = re.findall(r'"POST /api/v1/servers/localhost/zones HTTP/1.1" (\d+)', pdns_log)
+    return f"{addzone} rndc addzone, PowerDNS POSTs answered {dict(Counter(posts))}"
 
 
 def settle(cluster: Cluster, clients: list[Client]) -> float:
