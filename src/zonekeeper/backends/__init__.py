@@ -11,9 +11,23 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from zonekeeper.backends import bind9, embedded, pdns4
-from zonekeeper.backends.base import Backend, BackendError, Master, ZoneTarget
+from zonekeeper.backends.base import (
+    Backend,
+    BackendError,
+    Master,
+    ZoneTarget,
+    once_more_if_transient,
+)
 
-__all__ = ["KINDS", "Backend", "BackendError", "Master", "ZoneTarget", "load"]
+__all__ = [
+    "KINDS",
+    "Backend",
+    "BackendError",
+    "Master",
+    "ZoneTarget",
+    "load",
+    "once_more_if_transient",
+]
 
 KINDS: dict[str, Callable[[Mapping[str, Any]], Backend]] = {
     "embedded": lambda o: embedded.EmbeddedBackend(embedded.Options.model_validate(o)),

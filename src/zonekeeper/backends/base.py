@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +54,18 @@ class Backend(Protocol):
 
     async def list_zones(self) -> set[str]:
         """Names of the zones the server holds (for the orphan audit)."""
+
+
+async def once_more_if_transient(
+    call: Callable[[ZoneTarget], Awaitable[None]], target: ZoneTarget
+) -> None:
+    """``call(target)``, made a second time at once when the first fails on the server's side
+    (``BackendError.transient``): waiting for the next attempt would cost seconds for what is
+    usually a momentary hiccup. Backend calls are idempotent, so repeating one is safe."""
+    try:
+        await call(target)
+    except BackendError as error:
+        if not error.transient:
+            raise
+        log.info("%s for %s, trying again at once", error, target.name)
+        await call(target)

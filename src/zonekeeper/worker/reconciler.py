@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -144,7 +144,7 @@ class Worker:
         backend = self._backend(target)
         call = backend.delete_zone if deleting else backend.create_zone
         try:
-            await _once_more_if_transient(call, _zone_target(zone, target))
+            await backends.once_more_if_transient(call, _zone_target(zone, target))
         except backends.BackendError as error:
             verb = "deleting" if deleting else "provisioning"
             log.warning("%s zone %s (%s) on %s failed: %s", verb, zone.name, zone.id, name, error)
@@ -168,7 +168,7 @@ class Worker:
     async def _refresh_one(self, zone: Zone, target: Mapping[str, Any]) -> None:
         # Only a shortcut: when it fails, the NOTIFY and the polls still do the work.
         try:
-            await _once_more_if_transient(
+            await backends.once_more_if_transient(
                 self._backend(target).refresh_zone, _zone_target(zone, target)
             )
         except backends.BackendError as error:
@@ -275,21 +275,6 @@ FIRST_RETRY = 0.5
 
 POLLS_PER_ATTEMPT = 8
 """SOA polls within one attempt (retry intervals double from ``poll_retry_interval``)."""
-
-
-async def _once_more_if_transient(
-    call: Callable[[backends.ZoneTarget], Awaitable[None]], target: backends.ZoneTarget
-) -> None:
-    """``call(target)``, made a second time at once when the first fails on the server's side
-    (``BackendError.transient``): waiting for the next attempt would cost seconds for what is
-    usually a momentary hiccup. Backend calls are idempotent, so repeating one is safe."""
-    try:
-        await call(target)
-    except backends.BackendError as error:
-        if not error.transient:
-            raise
-        log.info("%s for %s, trying again at once", error, target.name)
-        await call(target)
 
 
 async def _wait_for(event: asyncio.Event, seconds: float) -> bool:
