@@ -37,6 +37,7 @@ class Serve:
         database_url: str | None = None,
         env: dict[str, str] | None = None,
         command: str = "serve",
+        start_timeout: float = 30.0,
     ) -> None:
         self.command = command
         args = [ZONEKEEPER, command]
@@ -60,7 +61,7 @@ class Serve:
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.api_port, self.dns_port = self._wait_for_ports()
+        self.api_port, self.dns_port = self._wait_for_ports(start_timeout)
 
     @property
     def pid(self) -> int:

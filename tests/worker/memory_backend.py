@@ -25,7 +25,7 @@ class MemoryBackend:
         self.zones: set[str] = set()
         self.calls: Counter[str] = Counter()
         self.failures = 0
-        """How many of the next create/delete calls fail with a transient error."""
+        """How many of the next create/delete/refresh calls fail with a transient error."""
 
     async def create_zone(self, zone: backends.ZoneTarget) -> None:
         self._call("create_zone")
@@ -36,7 +36,7 @@ class MemoryBackend:
         self.zones.discard(zone.name)
 
     async def refresh_zone(self, zone: backends.ZoneTarget) -> None:
-        self.calls["refresh_zone"] += 1
+        self._call("refresh_zone")
 
     async def list_zones(self) -> set[str]:
         return set(self.zones)

@@ -64,3 +64,22 @@ async def test_a_failure_that_remains_is_a_warning_naming_zone_and_target(
     state = await propagation.sync(ADMIN, env, zone.id)
     assert [(t.target, t.status) for t in state.targets] == [("memory", "ERROR")]
     assert (await zones.get(ADMIN, env, zone.id)).status is Status.PENDING
+
+
+async def test_a_refresh_is_retried_at_once_and_a_remaining_failure_is_a_warning(
+    env: ServiceEnv, worker: Worker, memory: MemoryBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    zone = await zones.create(ADMIN, env, {"name": "v.example.", "email": "a@v.example"})
+    await worker.reconcile(zone)  # provisioned: later changes are refreshed
+    memory.failures = 1
+    await worker.reconcile(zone)
+    assert memory.calls["refresh_zone"] == 2
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+    memory.failures = 2
+    await worker.reconcile(zone)
+    assert memory.calls["refresh_zone"] == 4
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        f"refreshing zone v.example. ({zone.id}) on memory failed: HTTP 500: database is locked"
+    ]

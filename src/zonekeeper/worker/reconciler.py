@@ -168,9 +168,12 @@ class Worker:
     async def _refresh_one(self, zone: Zone, target: Mapping[str, Any]) -> None:
         # Only a shortcut: when it fails, the NOTIFY and the polls still do the work.
         try:
-            await self._backend(target).refresh_zone(_zone_target(zone, target))
+            await backends.once_more_if_transient(
+                self._backend(target).refresh_zone, _zone_target(zone, target)
+            )
         except backends.BackendError as error:
-            log.info("refresh of %s on %s failed: %s", zone.name, targets.describe(target), error)
+            name = targets.describe(target)
+            log.warning("refreshing zone %s (%s) on %s failed: %s", zone.name, zone.id, name, error)
 
     def _backend(self, target: Mapping[str, Any]) -> backends.Backend:
         """One long-lived backend per distinct target, so its limit on concurrent control
