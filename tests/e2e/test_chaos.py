@@ -50,6 +50,7 @@ pytestmark = pytest.mark.e2e
 
 SERVER_DATABASES: dict[str, Callable[[], AbstractContextManager[str]]] = {
     "postgres": lambda: databases.scratch_postgres("zk_chaos"),
+    "mariadb": lambda: databases.scratch_mariadb("zk_chaos"),
 }
 """Scratch server databases (name → a context manager yielding a migrated database's URL)."""
 
