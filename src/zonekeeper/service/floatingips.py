@@ -71,8 +71,7 @@ async def list(
     ctx: RequestContext, env: ServiceEnv, token: str | None
 ) -> builtins.list[FloatingIpPtr]:
     """Every floating IP the caller's project owns in Neutron, with its PTR if it has one.
-    Raises Forbidden (Designate's find_records), NoEndpoint, NeutronCommunicationFailure."""
-    policy.enforce(ctx, "find_records", policy.project_target(ctx))
+    Raises NoEndpoint, NeutronCommunicationFailure."""
     found = await _source(env).list(ctx.project_id, token)
     owned = [fip for fip in found if fip.project_id == ctx.project_id]
     return await _with_ptrs(env, owned)
@@ -82,8 +81,7 @@ async def get(
     ctx: RequestContext, env: ServiceEnv, token: str | None, region: str, floatingip_id: str
 ) -> FloatingIpPtr:
     """The caller's floating IP with its PTR. Raises NotFound (unknown to Neutron, or another
-    project's), Forbidden (Designate's find_records), NoEndpoint, NeutronCommunicationFailure."""
-    policy.enforce(ctx, "find_records", policy.project_target(ctx))
+    project's), NoEndpoint, NeutronCommunicationFailure."""
     fip = await _owned(ctx, env, token, region, floatingip_id)
     return (await _with_ptrs(env, [fip]))[0]
 
