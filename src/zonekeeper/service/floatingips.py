@@ -71,7 +71,7 @@ async def list(
 ) -> builtins.list[FloatingIpPtr]:
     """Every floating IP the caller's project owns in Neutron, with its PTR if it has one.
     Raises Forbidden, NoEndpoint, NeutronCommunicationFailure."""
-    policy.enforce(ctx, "list_floatingips", policy.project_target(ctx))
+    policy.enforce(ctx, "find_records", policy.project_target(ctx))  # as Designate
     found = await _source(env).list(ctx.project_id, token)
     owned = [fip for fip in found if fip.project_id == ctx.project_id]
     return await _with_ptrs(env, owned)
@@ -82,7 +82,7 @@ async def get(
 ) -> FloatingIpPtr:
     """The caller's floating IP with its PTR. Raises NotFound (unknown to Neutron, or another
     project's), Forbidden, NoEndpoint, NeutronCommunicationFailure."""
-    policy.enforce(ctx, "get_floatingip", policy.project_target(ctx))
+    policy.enforce(ctx, "find_records", policy.project_target(ctx))  # as Designate
     fip = await _owned(ctx, env, token, region, floatingip_id)
     return (await _with_ptrs(env, [fip]))[0]
 

@@ -54,7 +54,10 @@ MEMBER_RULES: Final = (
     *("zone_export", "create_zone_export", "update_zone_export", "delete_zone_export"),
     *("create_zone_import", "update_zone_import", "delete_zone_import"),
     *("create_zone_transfer_request", "update_zone_transfer_request"),
-    *("delete_zone_transfer_request", "set_floatingip"),
+    "delete_zone_transfer_request",
+    # Zonekeeper's own: Designate checks no rule when a PTR is set or unset, which let a
+    # reader (or a token with no known role) write one.
+    "set_floatingip",
 )
 """Rules whose default is ADMIN or MEMBER of the target project (formerly admin_or_owner)."""
 
@@ -63,7 +66,6 @@ READER_RULES: Final = (
     *("count_recordset", "get_zones", "get_zone_servers", "get_zone_ns_records", "find_zones"),
     *("count_zones", "count_zones_pending_notify", "find_zone_exports", "get_zone_export"),
     *("find_zone_imports", "get_zone_import", "get_zone_transfer_accept"),
-    *("get_floatingip", "list_floatingips"),
 )
 """Rules whose default is ADMIN or READER of the target project (formerly admin_or_owner)."""
 
