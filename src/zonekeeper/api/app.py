@@ -10,7 +10,18 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from zonekeeper.api import errors, floatingips, middleware, pools, recordsets, web, zones
+from zonekeeper.api import (
+    blacklists,
+    errors,
+    floatingips,
+    middleware,
+    pools,
+    recordsets,
+    tlds,
+    tsigkeys,
+    web,
+    zones,
+)
 from zonekeeper.service.env import ServiceEnv
 
 TITLE: Final = "Zonekeeper DNS API"
@@ -52,6 +63,8 @@ def create_app(env: ServiceEnv) -> FastAPI:
     app.include_router(recordsets.router)
     app.include_router(pools.router)
     app.include_router(floatingips.router)
+    for admin in (tlds, blacklists, tsigkeys):
+        app.include_router(admin.router)
     errors.install(app)
     app.add_middleware(middleware.EdgeMiddleware, max_body_bytes=env.settings.api.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

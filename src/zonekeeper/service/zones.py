@@ -29,7 +29,7 @@ from zonekeeper.domain.models import (
     ZoneType,
 )
 from zonekeeper.domain.serial import next_serial
-from zonekeeper.service import changes, policy, quotas
+from zonekeeper.service import blacklists, changes, policy, quotas, tlds
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import listing
@@ -82,8 +82,9 @@ async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
     """Create a PRIMARY zone in the caller's project, with its SOA and apex NS recordsets.
 
     The zone is CREATE/PENDING until the pool's nameservers serve it. Raises Forbidden,
-    InvalidObject, InvalidZoneName, InvalidTTL, BadRequest (SECONDARY), DuplicateZone,
-    IllegalChild, IllegalParent, OverQuota, NoServersConfigured.
+    InvalidObject, InvalidZoneName (also: not under a registered TLD, blacklisted), InvalidTTL,
+    BadRequest (SECONDARY), DuplicateZone, IllegalChild, IllegalParent, OverQuota,
+    NoServersConfigured.
     """
     policy.require_write(ctx)
     new = _validate_new(ctx, env, fields)
@@ -92,6 +93,8 @@ async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
         if pool is None or not pool.ns_records:
             raise errors.NoServersConfigured("The default pool has no nameservers")
         name = names.to_text(new.name)
+        await tlds.check_zone_name(conn, name)
+        await blacklists.check_zone_name(conn, ctx, name)
         await _check_ownership(conn, ctx, new.name)
         await quotas.check_zones(conn, env.settings, ctx.project_id)
         zone = _new_zone(ctx, env, new, await _first_serial(conn, name, env.now()))
