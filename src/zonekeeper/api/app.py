@@ -14,8 +14,10 @@ from zonekeeper.api import (
     blacklists,
     errors,
     floatingips,
+    limits,
     middleware,
     pools,
+    quotas,
     recordsets,
     tlds,
     tsigkeys,
@@ -63,7 +65,7 @@ def create_app(env: ServiceEnv) -> FastAPI:
     app.include_router(recordsets.router)
     app.include_router(pools.router)
     app.include_router(floatingips.router)
-    for admin in (tlds, blacklists, tsigkeys):
+    for admin in (tlds, blacklists, tsigkeys, quotas, limits):
         app.include_router(admin.router)
     errors.install(app)
     app.add_middleware(middleware.EdgeMiddleware, max_body_bytes=env.settings.api.max_body_bytes)
