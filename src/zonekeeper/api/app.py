@@ -19,6 +19,7 @@ from zonekeeper.api import (
     pools,
     quotas,
     recordsets,
+    service_statuses,
     tlds,
     tsigkeys,
     web,
@@ -65,7 +66,7 @@ def create_app(env: ServiceEnv) -> FastAPI:
     app.include_router(recordsets.router)
     app.include_router(pools.router)
     app.include_router(floatingips.router)
-    for admin in (tlds, blacklists, tsigkeys, quotas, limits):
+    for admin in (tlds, blacklists, tsigkeys, quotas, limits, service_statuses):
         app.include_router(admin.router)
     errors.install(app)
     app.add_middleware(middleware.EdgeMiddleware, max_body_bytes=env.settings.api.max_body_bytes)
