@@ -56,6 +56,12 @@ def router(resource: Resource[T]) -> APIRouter:
     """The resource's routes, to ``include_router`` in the app."""
     routes = APIRouter(prefix=resource.path, tags=[resource.listing.plural])
     one = f"/{{{resource.id_name}}}"
+    # The handlers read the id from request.path_params, so FastAPI cannot see it: say so.
+    path_param = {
+        "parameters": [
+            {"name": resource.id_name, "in": "path", "required": True, "schema": {"type": "string"}}
+        ]
+    }
     routes.add_api_route(
         "",
         _list(resource),
@@ -79,6 +85,7 @@ def router(resource: Resource[T]) -> APIRouter:
         methods=["GET"],
         response_model=resource.model,
         responses=errors.doc(400, 401, 403, 404),
+        openapi_extra=path_param,
     )
     routes.add_api_route(
         one,
@@ -86,7 +93,7 @@ def router(resource: Resource[T]) -> APIRouter:
         methods=["PATCH"],
         response_model=resource.model,
         responses=errors.doc(400, 401, 403, 404, 409, 415),
-        openapi_extra=body.openapi(resource.update_rules),
+        openapi_extra={**body.openapi(resource.update_rules), **path_param},
     )
     routes.add_api_route(
         one,
@@ -94,6 +101,7 @@ def router(resource: Resource[T]) -> APIRouter:
         methods=["DELETE"],
         status_code=204,
         responses=errors.doc(400, 401, 403, 404),
+        openapi_extra=path_param,
     )
     return routes
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
 from zonekeeper.api import auth, body, errors, floatingips, web
-from zonekeeper.service import quotas
+from zonekeeper.service import policy, quotas
 from zonekeeper.service.context import RequestContext
 
 Limit = Annotated[int, Field(ge=-1, le=2147483647, description="-1: unlimited")]
@@ -117,7 +117,9 @@ async def admin_reset_quotas(project_id: str, request: Request) -> Response:
 
 
 def _admin_context(request: Request) -> RequestContext:
-    """The caller, acting on all projects if an admin (and only then: a reader does not get
-    to read other projects' quotas through this door)."""
+    """The caller, acting on all projects if it may (``all_tenants``: admins; a reader does
+    not get to read other projects' quotas through this door)."""
     ctx = auth.context_of(request)
-    return dataclasses.replace(ctx, all_projects=ctx.all_projects or ctx.is_admin)
+    return dataclasses.replace(
+        ctx, all_projects=ctx.all_projects or policy.check(ctx, "all_tenants")
+    )

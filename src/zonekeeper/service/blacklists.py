@@ -73,7 +73,7 @@ async def delete(ctx: RequestContext, env: ServiceEnv, blacklist_id: str) -> Non
 async def check_zone_name(conn: AsyncConnection, ctx: RequestContext, zone_name: str) -> None:
     """Raises InvalidZoneName ("Blacklisted zone name") when a pattern is found in the new
     zone's ``zone_name`` and the caller may not override it (``use_blacklisted_zone``)."""
-    if policy.allowed(ctx, "use_blacklisted_zone"):
+    if policy.check(ctx, "use_blacklisted_zone"):
         return
     patterns = await admin_rows.column(conn, blacklists, "pattern")
     if admin_resources.blacklisted(zone_name, patterns):

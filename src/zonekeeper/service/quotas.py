@@ -116,7 +116,7 @@ async def set_limits(
 
 async def reset(ctx: RequestContext, env: ServiceEnv, project_id: str) -> None:
     """Drop every override of ``project_id``. Raises Forbidden (``reset_quotas``: admins)."""
-    policy.enforce(ctx, "reset_quotas", {"project_id": project_id})
+    policy.enforce(ctx, "reset_quotas", policy.project_target(ctx, project_id))
     async with env.db.transaction() as conn:
         await quota_rows.reset(conn, project_id)
 
@@ -133,7 +133,7 @@ async def _current(env: ServiceEnv, project_id: str) -> dict[str, int]:
 
 
 def _check_project(ctx: RequestContext, rule: str, project_id: str) -> None:
-    policy.enforce(ctx, rule, {"project_id": project_id})
+    policy.enforce(ctx, rule, policy.project_target(ctx, project_id))
     if project_id != ctx.project_id and not ctx.all_projects:
         raise errors.Forbidden()
 

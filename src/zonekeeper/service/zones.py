@@ -86,7 +86,7 @@ async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
     BadRequest (SECONDARY), DuplicateZone, IllegalChild, IllegalParent, OverQuota,
     NoServersConfigured.
     """
-    policy.require_write(ctx)
+    policy.enforce(ctx, "create_zone", policy.project_target(ctx))
     new = _validate_new(ctx, env, fields)
     async with env.db.transaction() as conn:
         pool = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
@@ -224,7 +224,7 @@ async def by_name(ctx: RequestContext, env: ServiceEnv, name: str) -> Zone:
     """The zone named ``name`` (absolute), unless it is being deleted; raises Forbidden,
     InvalidObject/InvalidZoneName (not a zone name) or ZoneNotFound (also for another
     project's zone)."""
-    policy.require_read(ctx)
+    policy.enforce(ctx, "find_zones", policy.project_target(ctx))
     stored = names.to_text(names.parse_zone_name(name))
     async with env.db.read() as conn:
         found = [z for z in await zone_rows.by_names(conn, [stored]) if z.action != Action.DELETE]
@@ -235,7 +235,7 @@ async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> Page[Z
     """One page of the caller's zones (every project's with ``all_projects``), with
     ``total_count``. Raises Forbidden, BadRequest (filters), InvalidSortKey, InvalidSortDir,
     MarkerNotFound."""
-    policy.require_read(ctx)
+    policy.enforce(ctx, "find_zones", policy.project_target(ctx))
     scope = [] if ctx.all_projects else [zones_table.c.project_id == ctx.project_id]
     async with env.db.read() as conn:
         rows, total = await listing.page(conn, LISTING, zones_table.select(), scope, query)
@@ -253,7 +253,7 @@ async def update(
     changed; bad email), InvalidTTL.
     """
     async with env.db.transaction() as conn:
-        change = await changes.begin(conn, ctx, zone_id, env.now())
+        change = await changes.begin(conn, ctx, zone_id, env.now(), "update_zone")
         zone = change.zone
         updated = _patched(ctx, env, zone, fields)
         if updated.ttl != zone.ttl:
@@ -306,10 +306,9 @@ async def delete(ctx: RequestContext, env: ServiceEnv, zone_id: str) -> Zone:
     """Start deleting the zone: DELETE/PENDING until the nameservers no longer serve it, when
     the worker purges its rows. Repeating it is harmless. Raises Forbidden, ZoneNotFound,
     ZoneHasSubZone."""
-    policy.require_write(ctx)
     now = env.now()
     async with env.db.transaction() as conn:
-        zone = await policy.zone_for_write(conn, ctx, zone_id)
+        zone = await policy.zone_for_write(conn, ctx, zone_id, "delete_zone")
         if await zone_rows.descendant_projects(conn, zone.name):
             raise errors.ZoneHasSubZone()
         zone = dataclasses.replace(
@@ -342,7 +341,7 @@ async def nameservers(
     """(hostname, priority) of the zone's apex nameservers, from its pool, lowest priority
     first. Raises Forbidden, ZoneNotFound."""
     async with env.db.read() as conn:
-        zone = await policy.zone_for_read(conn, ctx, zone_id)
+        zone = await policy.zone_for_read(conn, ctx, zone_id, "get_zone_ns_records")
         pool = await pool_rows.get_pool(conn, zone.pool_id)
     if pool is None:
         return []
