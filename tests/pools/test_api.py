@@ -1,5 +1,5 @@
 """``/v2/pools`` on SQLite and PostgreSQL: list, get, filters, sorting, and the errors (403,
-404, invalid_uuid, 405)."""
+404, invalid_uuid), and the API's writes, which share `zonekeeper pool update`'s plan."""
 
 from __future__ import annotations
 
@@ -107,9 +107,109 @@ async def test_non_admins_are_forbidden(client: httpx.AsyncClient) -> None:
         assert body["type"] == "forbidden" and "message" not in body
 
 
-async def test_writes_answer_405(client: httpx.AsyncClient) -> None:
-    created = await client.post("/v2/pools", json={"name": "x"})
-    patched = await client.patch(f"/v2/pools/{DEFAULT_POOL_ID}", json={"description": "x"})
-    deleted = await client.delete(f"/v2/pools/{DEFAULT_POOL_ID}")
-    for response in (created, patched, deleted):
-        assert (response.status_code, response.json()["type"]) == (405, "method_not_allowed")
+NEW_POOL = {
+    "name": "Example Pool",
+    "project_id": "1",
+    "ns_records": [{"hostname": "ns1.example.org.", "priority": 1}],
+}
+
+
+async def test_create_then_read(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v2/pools", json=NEW_POOL)
+    assert response.status_code == 201, response.text
+    pool = response.json()
+    assert response.headers["location"] == pool["links"]["self"]
+    assert {key: pool[key] for key in NEW_POOL} == NEW_POOL
+    assert (pool["description"], pool["attributes"]) == (None, {})
+    assert (await client.get(f"/v2/pools/{pool['id']}")).json() == pool
+    names = [item["name"] for item in (await client.get("/v2/pools")).json()["pools"]]
+    assert names == ["default", "Example Pool"]
+
+
+async def test_a_name_is_taken_once(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/v2/pools", json=NEW_POOL)).status_code == 201
+    again = await client.post("/v2/pools", json=NEW_POOL)
+    assert (again.status_code, again.json()["type"]) == (409, "duplicate_pool")
+    renamed = await client.patch(f"/v2/pools/{DEFAULT_POOL_ID}", json={"name": "Example Pool"})
+    assert (renamed.status_code, renamed.json()["type"]) == (409, "duplicate_pool")
+    assert len((await client.get("/v2/pools")).json()["pools"]) == 2
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"name": "x" * 51},
+        {"ns_records": [{"hostname": "ns1_example_org_", "priority": 1}]},
+        {"ns_records": [{"hostname": "ns1.example.org.", "priority": -1}]},
+        {"ns_records": []},
+        {"colour": "red"},
+    ],
+)
+async def test_invalid_bodies_change_nothing(
+    client: httpx.AsyncClient, fields: dict[str, object]
+) -> None:
+    response = await client.post("/v2/pools", json=NEW_POOL | fields)
+    assert (response.status_code, response.json()["type"]) == (400, "invalid_object")
+    patched = await client.patch(f"/v2/pools/{DEFAULT_POOL_ID}", json=fields)
+    assert (patched.status_code, patched.json()["type"]) == (400, "invalid_object")
+    [pool] = (await client.get("/v2/pools")).json()["pools"]
+    assert pool["name"] == "default"
+
+
+async def test_patch_ns_records_rewrites_the_pools_zones(
+    client: httpx.AsyncClient, env: ServiceEnv
+) -> None:
+    zone = (await client.post("/v2/zones", json={"name": "p.example.", "email": "a@b.c"})).json()
+    ns_records = [
+        {"hostname": "ns2.example.net.", "priority": 2},
+        {"hostname": "ns1.example.net.", "priority": 1},
+    ]
+    url = f"/v2/pools/{DEFAULT_POOL_ID}"
+    response = await client.patch(url, json={"ns_records": ns_records, "description": "d"})
+    assert response.status_code == 202, response.text
+    assert response.json()["ns_records"] == sorted(ns_records, key=lambda ns: ns["priority"])
+    assert response.json()["description"] == "d"
+    listed = await client.get(f"/v2/zones/{zone['id']}/recordsets", params={"type": "NS"})
+    [apex] = listed.json()["recordsets"]
+    assert sorted(apex["records"]) == ["ns1.example.net.", "ns2.example.net."]
+    changed = (await client.get(f"/v2/zones/{zone['id']}")).json()
+    assert (changed["action"], changed["serial"] > zone["serial"]) == ("UPDATE", True)
+    # What the CLI sees is what the API wrote: `zonekeeper pool show` then `update` is a no-op.
+    [spec] = await pools.current(admin(), env)
+    assert [ns.hostname for ns in spec.ns_records] == ["ns1.example.net.", "ns2.example.net."]
+    assert not (await pools.apply(admin(), env, [spec])).changed
+
+
+async def test_pools_yaml_keeps_what_the_api_set(
+    client: httpx.AsyncClient, env: ServiceEnv
+) -> None:
+    created = (await client.post("/v2/pools", json=NEW_POOL | {"name": "pdns"})).json()
+    desired = pool_specs.parse(copy.deepcopy([PDNS4_POOL | {"id": created["id"]}]), check_target)
+    await pools.apply(admin(), env, desired)
+    after = (await client.get(f"/v2/pools/{created['id']}")).json()
+    assert (after["project_id"], after["description"]) == ("1", "PowerDNS pool")
+
+
+async def test_delete(client: httpx.AsyncClient) -> None:
+    pool = (await client.post("/v2/pools", json=NEW_POOL)).json()
+    response = await client.delete(f"/v2/pools/{pool['id']}")
+    assert (response.status_code, response.content) == (204, b"")
+    gone = await client.get(f"/v2/pools/{pool['id']}")
+    assert (gone.status_code, gone.json()["type"]) == (404, "pool_not_found")
+    again = await client.delete(f"/v2/pools/{pool['id']}")
+    assert (again.status_code, again.json()["type"]) == (404, "pool_not_found")
+    default = await client.delete(f"/v2/pools/{DEFAULT_POOL_ID}")
+    assert (default.status_code, default.json()["type"]) == (400, "invalid_operation")
+
+
+async def test_non_admins_cannot_write(client: httpx.AsyncClient) -> None:
+    url = f"/v2/pools/{DEFAULT_POOL_ID}"
+    for method, path, body in [
+        ("POST", "/v2/pools", NEW_POOL),
+        ("PATCH", url, {"description": "x"}),
+        ("DELETE", url, None),
+    ]:
+        response = await client.request(method, path, json=body, headers=MEMBER)
+        assert (response.status_code, response.json()["type"]) == (403, "forbidden"), method
+    [pool] = (await client.get("/v2/pools")).json()["pools"]
+    assert pool["description"] is None

@@ -245,3 +245,8 @@ class DuplicateBlacklist(Duplicate):
 class DuplicateTsigKey(Duplicate):
     type = "duplicate_tsigkey"
     default_message = "Duplicate TsigKey"
+
+
+class DuplicatePool(Duplicate):
+    type = "duplicate_pool"
+    default_message = "Duplicate Pool"

@@ -158,6 +158,11 @@ class PoolChanges:
     def changed(self) -> bool:
         return any(change.verb is not Verb.UNCHANGED for change in self.changes)
 
+    @property
+    def touches_zones(self) -> bool:
+        """Whether zones were changed or handed back to the worker."""
+        return any(self.rewritten_zones.values()) or any(self.repushed_zones.values())
+
 
 async def apply(
     ctx: RequestContext,
@@ -182,10 +187,24 @@ async def apply(
         async with env.db.read() as conn:
             return await _plan(conn, desired, delete, dry_run=True)
     async with env.db.transaction() as conn:
-        result = await _plan(conn, desired, delete, dry_run=False)
-        await _write(conn, ctx, result, env.now())
-    if any(result.rewritten_zones.values()) or any(result.repushed_zones.values()):
+        result = await apply_in(conn, ctx, desired, delete, env.now())
+    if result.touches_zones:
         env.db.wake_worker()
+    return result
+
+
+async def apply_in(
+    conn: AsyncConnection,
+    ctx: RequestContext,
+    desired: Sequence[PoolSpec],
+    delete: bool,
+    now: datetime,
+) -> PoolChanges:
+    """:func:`apply`'s plan and writes in the caller's transaction, its policy already
+    checked (the API's pool writes share them); the caller wakes the worker when the result
+    ``touches_zones``."""
+    result = await _plan(conn, desired, delete, dry_run=False)
+    await _write(conn, ctx, result, now)
     return result
 
 

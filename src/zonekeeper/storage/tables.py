@@ -47,6 +47,8 @@ pools = Table(
     Column("also_notifies", JSON, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime),
+    # Designate's pool project_id: set only through the API's pool writes, shown as given.
+    Column("project_id", String(255)),
 )
 
 zones = Table(

@@ -1,4 +1,4 @@
-"""Designate's admin resources: TLDs, blacklists and TSIG keys
+"""Designate's admin resources: TLDs, blacklists and TSIG keys; a pool's project_id
 
 Revision ID: 0008_admin_resources
 Revises: 0005_managed_revision
@@ -49,9 +49,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name="uq_tsigkeys_name"),
     )
     op.create_index("ix_tsigkeys_resource_id", "tsigkeys", ["resource_id"])
+    with op.batch_alter_table("pools") as batch:
+        batch.add_column(sa.Column("project_id", sa.String(255), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("pools") as batch:
+        batch.drop_column("project_id")
     op.drop_index("ix_tsigkeys_resource_id", table_name="tsigkeys")
     op.drop_table("tsigkeys")
     op.drop_table("blacklists")
