@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import struct
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,7 +26,8 @@ from zonekeeper.config import DnsSettings
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.domain.models import DEFAULT_POOL_ID
 from zonekeeper.domain.transfers import TsigKey
-from zonekeeper.storage.tables import pools
+from zonekeeper.service.env import utcnow
+from zonekeeper.storage.tables import pools, tsigkeys
 from zonekeeper.worker import probe
 from zonekeeper.worker.plan import Reason
 
@@ -193,3 +195,52 @@ async def test_a_signed_notify_is_verified_and_its_rejections_are_told_apart(
     unknown = TsigKey("stranger", SECRET)
     assert await probe.notify("signed.test.", "127.0.0.1", port, 2, unknown) == Reason.TSIG_BADKEY
     assert server[0].stats["notify"] == 1 and server[0].stats["tsig_rejected"] == 2
+
+
+ZONE_SECRET = base64.b64encode(b"a-zone-scoped-secret-0123456789").decode()
+
+
+async def add_key_resource(rows: Rows, name: str, secret: str, scope: str, resource: str) -> None:
+    """A TSIG key as POST /v2/tsigkeys stores it."""
+    values = {"name": name, "algorithm": "hmac-sha256", "secret": secret, "scope": scope}
+    async with rows.db.transaction() as conn:
+        await conn.execute(
+            tsigkeys.insert().values(
+                id=str(uuid.uuid4()), resource_id=resource, created_at=utcnow(), **values
+            )
+        )
+
+
+async def test_key_resources_of_the_zone_or_pool_may_sign_its_transfers(
+    signed_pool: Zone, rows: Rows, closed_server: tuple[MiniDns, int]
+) -> None:
+    other = await rows.zone("other.test.")
+    await add_key_resource(rows, "zone-key", ZONE_SECRET, "ZONE", signed_pool.id)
+    await add_key_resource(rows, "other-key", OTHER_SECRET, "ZONE", other.id)
+    await add_key_resource(rows, "pool-api-key", OTHER_SECRET, "POOL", DEFAULT_POOL_ID)
+    await add_key_resource(rows, "not-base64", "SomeSecretKey", "ZONE", signed_pool.id)
+    mini_dns, port = closed_server
+    for name, secret in [("zone-key", ZONE_SECRET), ("pool-api-key", OTHER_SECRET)]:
+        query = dns.message.make_query("signed.test.", "AXFR")
+        query.use_tsig(dns.tsig.Key(name, secret))
+        reply = unverified(await raw(port, query, source="127.0.0.9"))
+        assert (reply.rcode(), reply.keyname) == (dns.rcode.NOERROR, dns.name.from_text(name))
+    foreign = dns.message.make_query("signed.test.", "AXFR")
+    foreign.use_tsig(dns.tsig.Key("other-key", OTHER_SECRET))
+    refused = unverified(await raw(port, foreign, source="127.0.0.9"))
+    assert (refused.rcode(), refused.tsig_error) == (dns.rcode.NOTAUTH, dns.rcode.BADKEY)
+    unsigned = unverified(await raw(port, dns.message.make_query("signed.test.", "AXFR")))
+    assert unsigned.rcode() == dns.rcode.REFUSED  # the pool's own key is still required
+    assert mini_dns.stats["tsig_rejected"] == 1
+
+
+async def test_a_key_resource_does_not_close_an_unkeyed_pool(
+    rows: Rows, closed_server: tuple[MiniDns, int]
+) -> None:
+    await set_pool(rows, key=False, nameservers=[{"host": "127.0.0.2", "port": 53}])
+    zone = await rows.zone("open.test.")
+    await add_key_resource(rows, "zone-key", ZONE_SECRET, "ZONE", zone.id)
+    _, port = closed_server
+    query = dns.message.make_query("open.test.", "AXFR")
+    nameserver = unverified(await raw(port, query, source="127.0.0.2"))
+    assert nameserver.rcode() == dns.rcode.NOERROR and nameserver.answer

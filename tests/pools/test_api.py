@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import re
 from collections.abc import AsyncIterator
@@ -213,3 +214,22 @@ async def test_non_admins_cannot_write(client: httpx.AsyncClient) -> None:
         assert (response.status_code, response.json()["type"]) == (403, "forbidden"), method
     [pool] = (await client.get("/v2/pools")).json()["pools"]
     assert pool["description"] is None
+
+
+async def test_pools_yaml_keys_become_tsigkey_resources(
+    client: httpx.AsyncClient, env: ServiceEnv
+) -> None:
+    pool = copy.deepcopy(PDNS4_POOL)
+    secret = base64.b64encode(b"pool-secret-0123456789").decode()
+    pool["targets"][0]["options"] |= {"tsigkey_name": "pdns-key", "tsigkey_secret": secret}
+    await pools.apply(admin(), env, pool_specs.parse([pool], check_target))
+    [key] = (await client.get("/v2/tsigkeys")).json()["tsigkeys"]
+    expected = ("pdns-key", "hmac-sha256", secret, "POOL", PDNS4_POOL["id"])
+    assert (key["name"], key["algorithm"], key["secret"], key["scope"], key["resource_id"]) == (
+        expected
+    )
+    rotated = base64.b64encode(b"rotated-secret-0123456789").decode()
+    pool["targets"][0]["options"] |= {"tsigkey_secret": rotated, "tsigkey_algorithm": "hmac-sha512"}
+    await pools.apply(admin(), env, pool_specs.parse([pool], check_target))
+    [again] = (await client.get("/v2/tsigkeys")).json()["tsigkeys"]
+    assert (again["id"], again["secret"], again["algorithm"]) == (key["id"], rotated, "hmac-sha512")

@@ -7,7 +7,8 @@ the same transaction as the pool rows; the worker then pushes the zones again. A
 targets or nameservers hands every zone of the pool back to the worker (PENDING, serial kept):
 it provisions the zones on every target again (creating is idempotent, so only new targets see
 a difference) and proves each nameserver, new ones included, serves them. A target removed from
-a pool keeps its zones, as in Designate: nothing tells us the server should lose them.
+a pool keeps its zones, as in Designate: nothing tells us the server should lose them. The TSIG
+keys of a pool's targets are also written as TSIG key resources of the pool (``/v2/tsigkeys``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import dns.rdataclass
 import dns.rdatatype
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from zonekeeper.domain import errors, pool_plan, rdata
+from zonekeeper.domain import errors, pool_plan, rdata, transfers
 from zonekeeper.domain import pools as pool_specs
 from zonekeeper.domain.models import DEFAULT_POOL_ID, Action, ListQuery, Page
 from zonekeeper.domain.pool_plan import PoolChange, Verb
@@ -36,6 +37,7 @@ from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import audits
 from zonekeeper.storage import pools as pool_rows
 from zonekeeper.storage import recordsets as recordset_rows
+from zonekeeper.storage import tsigkeys as tsigkey_rows
 
 DEFAULT_POOL_NAME = "default"
 EMBEDDED_TARGET = {"type": "embedded", "masters": [], "options": {}}
@@ -265,7 +267,11 @@ async def _write(
         if change.verb is Verb.DELETE:
             await pool_rows.delete_pool(conn, pool.id)
         elif change.verb is not Verb.UNCHANGED:
-            await pool_rows.upsert_pool(conn, row_of(pool), now)
+            row = row_of(pool)
+            await pool_rows.upsert_pool(conn, row, now)
+            # The targets' keys become TSIG key resources, so /v2/tsigkeys shows them.
+            for key in transfers.pool_keys(row.targets).values():
+                await tsigkey_rows.declare_pool_key(conn, key, pool.id, now)
         if pool.id in result.rewritten_zones:
             hostnames = [record.hostname for record in pool.ns_records]
             for zone_id in await pool_rows.live_zone_ids(conn, pool.id):
