@@ -18,7 +18,7 @@ import dns.tsig
 import dns.tsigkeyring
 import dns.versioned
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests.dns.conftest import Rows, Zone
 from tests.dns.test_xfr import bulk_entries, ixfr_query, zone_contents
@@ -244,3 +244,37 @@ async def test_a_key_resource_does_not_close_an_unkeyed_pool(
     query = dns.message.make_query("open.test.", "AXFR")
     nameserver = unverified(await raw(port, query, source="127.0.0.2"))
     assert nameserver.rcode() == dns.rcode.NOERROR and nameserver.answer
+
+
+async def test_a_target_key_named_by_tsigkey_id_is_required_and_follows_the_resource(
+    rows: Rows, server: tuple[MiniDns, int]
+) -> None:
+    await add_key_resource(rows, "ref-key", ZONE_SECRET, "POOL", DEFAULT_POOL_ID)
+    async with rows.db.read() as conn:
+        key_id = (await conn.execute(select(tsigkeys.c.id))).scalar_one()
+    target = {
+        "type": "bind9",
+        "masters": [],
+        "options": {"host": "127.0.0.1"},
+        "tsigkey_id": key_id,
+    }
+    async with rows.db.transaction() as conn:
+        await conn.execute(
+            update(pools).where(pools.c.id == DEFAULT_POOL_ID).values(targets=[target])
+        )
+    await rows.zone("ref.test.")
+    _, port = server
+    unsigned = unverified(await raw(port, dns.message.make_query("ref.test.", "AXFR")))
+    assert unsigned.rcode() == dns.rcode.REFUSED  # the target's key makes signing required
+    signed = dns.message.make_query("ref.test.", "AXFR")
+    signed.use_tsig(dns.tsig.Key("ref-key", ZONE_SECRET))
+    assert unverified(await raw(port, signed)).rcode() == dns.rcode.NOERROR
+    # Rotating the key through the resource applies at once.
+    async with rows.db.transaction() as conn:
+        await conn.execute(update(tsigkeys).values(secret=OTHER_SECRET))
+    old = dns.message.make_query("ref.test.", "AXFR")
+    old.use_tsig(dns.tsig.Key("ref-key", ZONE_SECRET))
+    assert unverified(await raw(port, old)).tsig_error == dns.rcode.BADSIG
+    new = dns.message.make_query("ref.test.", "AXFR")
+    new.use_tsig(dns.tsig.Key("ref-key", OTHER_SECRET))
+    assert unverified(await raw(port, new)).rcode() == dns.rcode.NOERROR

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import copy
 import re
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -16,10 +17,13 @@ from tests.pools.conftest import BIND9_POOL, PDNS4_POOL
 from tests.service.conftest import admin
 from zonekeeper.api.app import create_app
 from zonekeeper.cli.pool import check_target
+from zonekeeper.domain import errors, transfers
 from zonekeeper.domain import pools as pool_specs
 from zonekeeper.domain.models import DEFAULT_POOL_ID
 from zonekeeper.service import pools
 from zonekeeper.service.env import ServiceEnv
+from zonekeeper.storage import pools as pool_rows
+from zonekeeper.storage import tsigkeys as tsigkey_rows
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}")
 
@@ -233,3 +237,29 @@ async def test_pools_yaml_keys_become_tsigkey_resources(
     await pools.apply(admin(), env, pool_specs.parse([pool], check_target))
     [again] = (await client.get("/v2/tsigkeys")).json()["tsigkeys"]
     assert (again["id"], again["secret"], again["algorithm"]) == (key["id"], rotated, "hmac-sha512")
+
+
+async def test_targets_name_tsig_key_resources_by_id(
+    client: httpx.AsyncClient, env: ServiceEnv
+) -> None:
+    secret = base64.b64encode(b"referenced-secret-0123456789").decode()
+    body = {"name": "ref-key", "algorithm": "hmac-sha512", "secret": secret, "scope": "POOL"}
+    key = (await client.post("/v2/tsigkeys", json=body | {"resource_id": DEFAULT_POOL_ID})).json()
+    pool = copy.deepcopy(BIND9_POOL)
+    pool["targets"][0]["tsigkey_id"] = str(uuid.uuid4())
+    with pytest.raises(errors.InvalidObject, match="Invalid pools file") as refused:
+        await pools.apply(admin(), env, pool_specs.parse([pool], check_target))
+    assert refused.value.errors[0].path == (0, "targets", 0, "tsigkey_id")
+    pool["targets"][0]["tsigkey_id"] = key["id"]
+    await pools.apply(admin(), env, pool_specs.parse([pool], check_target))
+    # What the worker signs NOTIFY with and the backends name: the resource's key.
+    async with env.db.read() as conn:
+        stored = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
+        assert stored is not None
+        resolved = await tsigkey_rows.resolve(conn, stored)
+    found = transfers.key_for(resolved.targets, "192.0.2.2", 53)
+    assert found == transfers.TsigKey("ref-key", secret, "hmac-sha512")
+    # `pool show` keeps the reference, not the secret, so show-then-update changes nothing.
+    [spec] = [s for s in await pools.current(admin(), env) if s.id == DEFAULT_POOL_ID]
+    assert spec.targets[0].tsigkey_id == key["id"]
+    assert "tsigkey_secret" not in spec.targets[0].options

@@ -1,12 +1,13 @@
 """What the mini-DNS accepts for a zone, read from the zone's pool: the TSIG keys a signed
 request is verified with, and who may transfer (``domain.transfers.TransferPolicy``).
 
-Keys come from the pool's targets (``pools.yaml``) and from the TSIG key resources
-(``/v2/tsigkeys``) scoped to the pool or to the zone. A resource key is accepted, as Designate's
-mini-DNS accepts it, but does not by itself make the pool transfer only signed: that stays the
-targets' keys' effect, so creating a key through the API cannot cut off the nameservers.
+Keys come from the pool's targets (``pools.yaml``: inline, or named by ``tsigkey_id``) and from
+the TSIG key resources (``/v2/tsigkeys``) scoped to the pool or to the zone. A resource key is
+accepted, as Designate's mini-DNS accepts it, but does not by itself make the pool transfer
+only signed: that stays the targets' keys' effect, so creating a key through the API cannot cut
+off the nameservers.
 
-Read per signed request or transfer (one primary-key read), not cached: pools change rarely,
+Read per signed request or transfer (a few indexed reads), not cached: pools change rarely,
 but a change must reach every mini-DNS process at once, and a cache would need invalidating
 across processes. Ordinary unsigned queries never come here.
 """
@@ -31,6 +32,7 @@ async def keyring(conn: AsyncConnection, qname: dns.name.Name) -> dict[dns.name.
     pool = None if zone is None else await pools.get_pool(conn, zone.pool_id)
     if zone is None or pool is None:
         return {}
+    pool = await tsigkeys.resolve(conn, pool)
     keys = {**await _resource_keys(conn, zone), **transfers.pool_keys(pool.targets)}
     return {name: key.to_dnspython() for name, key in keys.items()}
 
@@ -43,6 +45,7 @@ async def transfer_policy(
     pool = await pools.get_pool(conn, zone.pool_id)
     if pool is None:
         return None
+    pool = await tsigkeys.resolve(conn, pool)
     policy = transfers.TransferPolicy.of(pool.name, pool.nameservers, pool.targets, networks)
     return dataclasses.replace(policy, accepted=await _resource_keys(conn, zone))
 

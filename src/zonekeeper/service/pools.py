@@ -187,8 +187,10 @@ async def apply(
         policy.enforce(ctx, rule)
     if dry_run:
         async with env.db.read() as conn:
+            await _check_key_references(conn, desired)
             return await _plan(conn, desired, delete, dry_run=True)
     async with env.db.transaction() as conn:
+        await _check_key_references(conn, desired)
         result = await apply_in(conn, ctx, desired, delete, env.now())
     if result.touches_zones:
         env.db.wake_worker()
@@ -231,6 +233,28 @@ async def _plan(
         if _PUSHED_TO & {field.field for field in change.fields}:
             repushed[change.pool.id] = live
     return PoolChanges(planned, rewritten, repushed, dry_run)
+
+
+async def _check_key_references(conn: AsyncConnection, desired: Sequence[PoolSpec]) -> None:
+    """Raises InvalidObject when a target's ``tsigkey_id`` names no usable TSIG key resource
+    (a key deleted later only leaves the target unsigned: see ``tsigkeys.resolve``)."""
+    references = {
+        (index, number): target.tsigkey_id
+        for index, spec in enumerate(desired)
+        for number, target in enumerate(spec.targets)
+        if target.tsigkey_id is not None
+    }
+    problems = await tsigkey_rows.unusable(conn, set(references.values()))
+    reasons = [
+        errors.FieldError(
+            (index, "targets", number, "tsigkey_id"),
+            f"pool {desired[index].name!r}: targets.{number}.tsigkey_id: {problems[key_id]}",
+        )
+        for (index, number), key_id in references.items()
+        if key_id in problems
+    ]
+    if reasons:
+        raise errors.InvalidObject(reasons, "Invalid pools file")
 
 
 _PUSHED_TO = frozenset({"targets", "nameservers"})
