@@ -8,7 +8,7 @@ Codes are Designate's: POST 201 with ``Location``, PATCH 200, DELETE 204; lists 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -16,22 +16,9 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from zonekeeper.api import auth, body, errors, pagination, web
-from zonekeeper.domain.models import ListQuery
-from zonekeeper.service.context import RequestContext
-from zonekeeper.service.env import ServiceEnv
+from zonekeeper.service import catalog
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Service(Generic[T]):
-    """The resource's service module, as the routes call it."""
-
-    list: Callable[[RequestContext, ServiceEnv, ListQuery], Awaitable[list[T]]]
-    get: Callable[[RequestContext, ServiceEnv, str], Awaitable[T]]
-    create: Callable[[RequestContext, ServiceEnv, Mapping[str, Any]], Awaitable[T]]
-    update: Callable[[RequestContext, ServiceEnv, str, Mapping[str, Any]], Awaitable[T]]
-    delete: Callable[[RequestContext, ServiceEnv, str], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +36,8 @@ class Resource(Generic[T]):
     list_model: type[BaseModel]
     render: Callable[[T, str], dict[str, Any]]
     """The wire form of one item, given the API root URL."""
-    service: Service[T]
+    service: catalog.Resource[T]
+    """The resource's use cases (``service.<resource>.RESOURCE``)."""
 
 
 def router(resource: Resource[T]) -> APIRouter:

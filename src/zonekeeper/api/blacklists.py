@@ -68,8 +68,6 @@ RESOURCE: Final = admin_routes.Resource(
     model=Blacklist,
     list_model=BlacklistList,
     render=render,
-    service=admin_routes.Service(
-        blacklists.list, blacklists.get, blacklists.create, blacklists.update, blacklists.delete
-    ),
+    service=blacklists.RESOURCE,
 )
 router = admin_routes.router(RESOURCE)

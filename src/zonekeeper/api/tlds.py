@@ -66,6 +66,6 @@ RESOURCE: Final = admin_routes.Resource(
     model=Tld,
     list_model=TldList,
     render=render,
-    service=admin_routes.Service(tlds.list, tlds.get, tlds.create, tlds.update, tlds.delete),
+    service=tlds.RESOURCE,
 )
 router = admin_routes.router(RESOURCE)

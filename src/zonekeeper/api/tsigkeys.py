@@ -84,8 +84,6 @@ RESOURCE: Final = admin_routes.Resource(
     model=TsigKey,
     list_model=TsigKeyList,
     render=render,
-    service=admin_routes.Service(
-        tsigkeys.list, tsigkeys.get, tsigkeys.create, tsigkeys.update, tsigkeys.delete
-    ),
+    service=tsigkeys.RESOURCE,
 )
 router = admin_routes.router(RESOURCE)

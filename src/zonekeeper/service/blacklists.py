@@ -3,7 +3,6 @@ caller may ``use_blacklisted_zone`` (admins)."""
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,10 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain import admin_resources, errors
 from zonekeeper.domain.admin_resources import Blacklist
-from zonekeeper.domain.models import ListQuery
 from zonekeeper.service import catalog, policy
 from zonekeeper.service.context import RequestContext
-from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import admin_rows, listing
 from zonekeeper.storage.tables import blacklists
 
@@ -46,28 +43,9 @@ def _columns(fields: Mapping[str, Any]) -> dict[str, Any]:
     return columns
 
 
-async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> builtins.list[Blacklist]:
-    return await catalog.list(KIND, ctx, env, query)
-
-
-async def get(ctx: RequestContext, env: ServiceEnv, blacklist_id: str) -> Blacklist:
-    return await catalog.get(KIND, ctx, env, blacklist_id)
-
-
-async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> Blacklist:
-    """Raises Forbidden, InvalidObject (not a regular expression), DuplicateBlacklist."""
-    return await catalog.create(KIND, ctx, env, _columns(fields))
-
-
-async def update(
-    ctx: RequestContext, env: ServiceEnv, blacklist_id: str, fields: Mapping[str, Any]
-) -> Blacklist:
-    """Raises Forbidden, BlacklistNotFound, InvalidObject, DuplicateBlacklist."""
-    return await catalog.update(KIND, ctx, env, blacklist_id, lambda _: _columns(fields))
-
-
-async def delete(ctx: RequestContext, env: ServiceEnv, blacklist_id: str) -> None:
-    await catalog.delete(KIND, ctx, env, blacklist_id)
+RESOURCE = catalog.Resource(KIND, _columns)
+"""List, get, create (raises InvalidObject for a pattern that does not compile,
+DuplicateBlacklist), update, delete."""
 
 
 async def check_zone_name(conn: AsyncConnection, ctx: RequestContext, zone_name: str) -> None:

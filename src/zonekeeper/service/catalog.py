@@ -117,3 +117,34 @@ async def delete(kind: Kind[T], ctx: RequestContext, env: ServiceEnv, row_id: st
     async with env.db.transaction() as conn:
         if not await admin_rows.delete_row(conn, kind.table, row_id):
             raise kind.not_found()
+
+
+@dataclass(frozen=True, slots=True)
+class Resource(Generic[T]):
+    """The five use cases of one kind, as its callers (the API) see them: ``columns`` checks a
+    request's fields and returns the columns to write (raising InvalidObject), ``within`` runs
+    in the write transaction (see :data:`Within`)."""
+
+    kind: Kind[T]
+    columns: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+    within: Within | None = None
+
+    async def list(
+        self, ctx: RequestContext, env: ServiceEnv, query: ListQuery
+    ) -> builtins.list[T]:
+        return await list(self.kind, ctx, env, query)
+
+    async def get(self, ctx: RequestContext, env: ServiceEnv, row_id: str) -> T:
+        return await get(self.kind, ctx, env, row_id)
+
+    async def create(self, ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> T:
+        return await create(self.kind, ctx, env, self.columns(fields), self.within)
+
+    async def update(
+        self, ctx: RequestContext, env: ServiceEnv, row_id: str, fields: Mapping[str, Any]
+    ) -> T:
+        columns = self.columns(fields)
+        return await update(self.kind, ctx, env, row_id, lambda _: columns, self.within)
+
+    async def delete(self, ctx: RequestContext, env: ServiceEnv, row_id: str) -> None:
+        await delete(self.kind, ctx, env, row_id)

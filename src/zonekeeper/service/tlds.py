@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,10 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain import admin_resources, errors
 from zonekeeper.domain.admin_resources import Tld
-from zonekeeper.domain.models import ListQuery
 from zonekeeper.service import catalog
-from zonekeeper.service.context import RequestContext
-from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import admin_rows, listing
 from zonekeeper.storage.tables import tlds
 
@@ -45,29 +41,8 @@ def _columns(fields: Mapping[str, Any]) -> dict[str, Any]:
     return columns
 
 
-async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> builtins.list[Tld]:
-    return await catalog.list(KIND, ctx, env, query)
-
-
-async def get(ctx: RequestContext, env: ServiceEnv, tld_id: str) -> Tld:
-    return await catalog.get(KIND, ctx, env, tld_id)
-
-
-async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> Tld:
-    """Raises Forbidden, InvalidObject (name), DuplicateTld."""
-    return await catalog.create(KIND, ctx, env, _columns(fields))
-
-
-async def update(
-    ctx: RequestContext, env: ServiceEnv, tld_id: str, fields: Mapping[str, Any]
-) -> Tld:
-    """Change name and/or description. Raises Forbidden, TldNotFound, InvalidObject,
-    DuplicateTld."""
-    return await catalog.update(KIND, ctx, env, tld_id, lambda _: _columns(fields))
-
-
-async def delete(ctx: RequestContext, env: ServiceEnv, tld_id: str) -> None:
-    await catalog.delete(KIND, ctx, env, tld_id)
+RESOURCE = catalog.Resource(KIND, _columns)
+"""List, get, create (raises InvalidObject for a bad name, DuplicateTld), update, delete."""
 
 
 async def check_zone_name(conn: AsyncConnection, zone_name: str) -> None:

@@ -3,7 +3,6 @@ exist: it is locked while the key is written, so it cannot be deleted under the 
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,10 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain import errors
 from zonekeeper.domain.admin_resources import TsigKey
-from zonekeeper.domain.models import ListQuery
 from zonekeeper.service import catalog, policy
-from zonekeeper.service.context import RequestContext
-from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import admin_rows, listing
 from zonekeeper.storage import zones as zone_rows
 from zonekeeper.storage.tables import pools, tsigkeys
@@ -78,28 +74,6 @@ async def _resource_exists(conn: AsyncConnection, key: Mapping[str, Any]) -> Non
         raise errors.InvalidTsigKey(f"Resource ID {resource_id} is not a valid pool")
 
 
-async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> builtins.list[TsigKey]:
-    return await catalog.list(KIND, ctx, env, query)
-
-
-async def get(ctx: RequestContext, env: ServiceEnv, tsigkey_id: str) -> TsigKey:
-    return await catalog.get(KIND, ctx, env, tsigkey_id)
-
-
-async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> TsigKey:
-    """Raises Forbidden, InvalidObject (empty secret), InvalidTsigKey (no such pool/zone),
-    DuplicateTsigKey (name taken)."""
-    return await catalog.create(KIND, ctx, env, _columns(fields), _resource_exists)
-
-
-async def update(
-    ctx: RequestContext, env: ServiceEnv, tsigkey_id: str, fields: Mapping[str, Any]
-) -> TsigKey:
-    """Change any field (PATCH). Raises Forbidden, TsigKeyNotFound, InvalidObject,
-    InvalidTsigKey, DuplicateTsigKey."""
-    columns = _columns(fields)
-    return await catalog.update(KIND, ctx, env, tsigkey_id, lambda _: columns, _resource_exists)
-
-
-async def delete(ctx: RequestContext, env: ServiceEnv, tsigkey_id: str) -> None:
-    await catalog.delete(KIND, ctx, env, tsigkey_id)
+RESOURCE = catalog.Resource(KIND, _columns, _resource_exists)
+"""List, get, create and update (raise InvalidObject for an empty secret, InvalidTsigKey when
+the pool or zone does not exist, DuplicateTsigKey for a taken name), delete."""
