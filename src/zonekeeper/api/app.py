@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from zonekeeper.api import (
+    auth,
     blacklists,
     errors,
     floatingips,
@@ -69,6 +70,9 @@ def create_app(env: ServiceEnv) -> FastAPI:
     for admin in (tlds, blacklists, tsigkeys, quotas, limits, service_statuses):
         app.include_router(admin.router)
     errors.install(app)
+    authenticate = auth.authenticator(env)
+    if authenticate is not None:  # inside the edge middleware: refusals carry a request id
+        app.add_middleware(auth.AuthMiddleware, authenticate=authenticate)
     app.add_middleware(middleware.EdgeMiddleware, max_body_bytes=env.settings.api.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -45,7 +45,8 @@ class _Enforcer(oslo_policy.Enforcer):
 
 class Policy:
     """Designate's default rules, overridden by the operator's policy file when there is one
-    (re-read when it changes, as oslo.policy does). Thread-safe for reads."""
+    (re-read when it changes, as oslo.policy does). Not thread-safe: the API calls it from its
+    event loop only."""
 
     def __init__(self, policy_file: Path | None = None, enforce_new_defaults: bool = True) -> None:
         # A private oslo.config object: nothing else in the process shares these options.
@@ -104,10 +105,11 @@ def project_target(ctx: RequestContext, project_id: str | None = None, **extra: 
     return {"project_id": project, "tenant_id": project, **extra}
 
 
-def zone_target(ctx: RequestContext, zone: Zone, **extra: Any) -> Target:
-    """The target of a rule about ``zone`` (and its recordsets)."""
+def zone_target(ctx: RequestContext, zone: Zone, shared: bool = False, **extra: Any) -> Target:
+    """The target of a rule about ``zone`` (and its recordsets); ``shared``: the zone is shared
+    with the caller's project (Designate's ``zone_shared``)."""
     return project_target(
-        ctx, zone.project_id, zone_type=zone.type.value, zone_shared=False, **extra
+        ctx, zone.project_id, zone_type=zone.type.value, zone_shared=shared, **extra
     )
 
 

@@ -1,7 +1,7 @@
 """Designate's admin resources: TLDs, blacklists and TSIG keys; a pool's project_id
 
 Revision ID: 0008_admin_resources
-Revises: 0005_managed_revision
+Revises: 0007_api_tokens (0005_managed_revision before keystone-auth was merged in)
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_admin_resources"
-down_revision = "0005_managed_revision"
+down_revision = "0007_api_tokens"
 branch_labels = None
 depends_on = None
 
