@@ -123,10 +123,12 @@ async def test_blacklisted_names_are_refused_except_to_admins(
     await make_zone("evil.example.")  # an admin: use_blacklisted_zone
 
 
-async def test_blacklist_pattern_must_compile(client: httpx.AsyncClient) -> None:
-    response = await client.post("/v2/blacklists", json={"pattern": "^(unclosed"})
+@pytest.mark.parametrize("pattern", ["^(unclosed", "", "#(*&^%$%$#@$", "a" * 1000])
+async def test_blacklist_pattern_must_compile(client: httpx.AsyncClient, pattern: str) -> None:
+    response = await client.post("/v2/blacklists", json={"pattern": pattern})
     assert (response.status_code, response.json()["type"]) == (400, "invalid_object")
     assert response.json()["errors"]["errors"][0]["path"] == ["pattern"]
+    assert (await client.get("/v2/blacklists")).json()["blacklists"] == []
 
 
 async def test_tsigkey_for_a_zone(client: httpx.AsyncClient, make_zone: ZoneFactory) -> None:

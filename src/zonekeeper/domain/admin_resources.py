@@ -61,8 +61,11 @@ def tld_name(text: str) -> str:
 
 
 def blacklist_pattern(text: str) -> str:
-    """``text`` if it compiles as a Python regular expression; raises InvalidObject."""
+    """``text`` if it is a non-empty Python regular expression; raises InvalidObject. (An
+    empty pattern is found in every name: it would refuse every zone, as Designate also says.)"""
     try:
+        if not text:
+            raise re.error("empty")
         re.compile(text)
     except (re.error, RecursionError, OverflowError):
         reason = errors.FieldError(("pattern",), f"{text!r} is not a valid regex", "format")
