@@ -145,6 +145,7 @@ async def test_tsigkey_for_a_zone(client: httpx.AsyncClient, make_zone: ZoneFact
     [
         ({"secret": ""}, "invalid_object"),
         ({"algorithm": "zababun"}, "invalid_object"),
+        ({"algorithm": "hmac-sha3"}, "invalid_object"),
         ({"scope": "zababun"}, "invalid_object"),
         ({"name": "k" * 161}, "invalid_object"),
         ({"resource_id": "not-a-uuid"}, "invalid_object"),
@@ -167,3 +168,10 @@ async def test_tsigkey_patch_is_checked_like_a_create(client: httpx.AsyncClient)
     response = await client.patch(f"/v2/tsigkeys/{key['id']}", json={"secret": ""})
     assert (response.status_code, response.json()["type"]) == (400, "invalid_object")
     assert (await client.get(f"/v2/tsigkeys/{key['id']}")).json() == key
+
+
+async def test_every_designate_algorithm_is_taken(client: httpx.AsyncClient) -> None:
+    algorithms = ["hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384"]
+    for number, algorithm in enumerate([*algorithms, "hmac-sha512"]):
+        body = TSIGKEY | {"name": f"key-{number}", "algorithm": algorithm}
+        assert (await _create(client, "tsigkeys", body))["algorithm"] == algorithm

@@ -278,3 +278,24 @@ async def test_a_target_key_named_by_tsigkey_id_is_required_and_follows_the_reso
     new = dns.message.make_query("ref.test.", "AXFR")
     new.use_tsig(dns.tsig.Key("ref-key", OTHER_SECRET))
     assert unverified(await raw(port, new)).rcode() == dns.rcode.NOERROR
+
+
+async def test_an_md5_key_resource_is_never_used(
+    signed_pool: Zone, rows: Rows, server: tuple[MiniDns, int]
+) -> None:
+    async with rows.db.transaction() as conn:
+        await conn.execute(
+            tsigkeys.insert().values(
+                id=str(uuid.uuid4()),
+                name="md5-key",
+                algorithm="hmac-md5",
+                secret=ZONE_SECRET,
+                scope="ZONE",
+                resource_id=signed_pool.id,
+                created_at=utcnow(),
+            )
+        )
+    query = dns.message.make_query("signed.test.", "AXFR")
+    query.use_tsig(dns.tsig.Key("md5-key", ZONE_SECRET, dns.tsig.HMAC_MD5))
+    reply = unverified(await raw(server[1], query))
+    assert (reply.rcode(), reply.tsig_error) == (dns.rcode.NOTAUTH, dns.rcode.BADKEY)

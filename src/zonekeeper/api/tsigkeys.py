@@ -13,7 +13,11 @@ from zonekeeper.domain.admin_resources import TsigKey as TsigKeyValue
 from zonekeeper.service import tsigkeys
 
 Name = Annotated[str, Field(min_length=1, max_length=160)]
-Algorithm = Literal["hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"]
+# Designate's list. hmac-md5 is stored and listed, but the mini-DNS never signs or verifies
+# with it (nor with a secret that is not base64): see storage/tsigkeys.py.
+Algorithm = Literal[
+    "hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"
+]
 Secret = Annotated[str, Field(max_length=160)]
 Scope = Literal["POOL", "ZONE"]
 ResourceId = Annotated[str, Field(pattern=web.UUID_PATTERN.pattern, description="Pool or zone id")]

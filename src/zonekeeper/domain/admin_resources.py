@@ -9,13 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from zonekeeper.domain import errors, transfers
+from zonekeeper.domain import errors
 
 _LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
 _TLD_NAME: Final = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
-TSIG_SCOPES: Final = ("POOL", "ZONE")
-TSIG_ALGORITHMS: Final = tuple(sorted(transfers.ALGORITHMS))
-"""What the mini-DNS can sign with; Designate's list less hmac-md5 (see ``transfers``)."""
 
 
 @dataclass(frozen=True, slots=True)
