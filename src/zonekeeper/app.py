@@ -21,7 +21,7 @@ import uvicorn
 from zonekeeper.api.app import create_app
 from zonekeeper.config import Settings, connect_address, parse_hostport
 from zonekeeper.dns.server import MiniDns
-from zonekeeper.integrations import neutron, nova
+from zonekeeper.integrations import keystone, neutron, nova
 from zonekeeper.service import policy, statuses
 from zonekeeper.service import pools as pool_service
 from zonekeeper.service.env import ExistingIds, ServiceEnv
@@ -187,10 +187,16 @@ def service_env(settings: Settings) -> ServiceEnv:
     floating_ips = None
     if settings.network_api.endpoints:
         floating_ips = neutron.NeutronClient(settings.network_api)
+    projects = None
+    if settings.api.auth.strategy == "keystone":
+        authtoken = settings.keystone_authtoken
+        verify: bool | str = authtoken.cafile or not authtoken.insecure
+        projects = keystone.KeystoneProjects(authtoken.auth_url, verify=verify)
     return ServiceEnv(
         db=db,
         settings=settings,
         floating_ips=floating_ips,
+        projects=projects,
         inventory=inventory(settings),
         policy=policy.load(settings),
     )

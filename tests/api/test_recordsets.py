@@ -154,3 +154,69 @@ async def test_bad_rdata_comes_back_from_the_service(client: httpx.AsyncClient, 
     assert response.status_code == 400
     assert response.json()["type"] == "invalid_object"
     assert response.json()["errors"]["errors"][0]["path"] == ["records", 0]
+
+
+SHA256 = "ab" * 32
+
+
+async def test_tlsa_in_designates_forms(client: httpx.AsyncClient, path: str) -> None:
+    multi_line = f"3 1 1 (\n            {SHA256[:32]}\n            {SHA256[32:]}\n        )"
+    records = [f"255 255 255 {SHA256}", f"3 1 1 {SHA256[:32]} {SHA256[32:]}", multi_line]
+    response = await create(
+        client, path, name="_443._tcp.example.org.", type="TLSA", records=records
+    )
+    assert response.status_code == 202, response.text
+    assert sorted(response.json()["records"]) == [f"255 255 255 {SHA256}", f"3 1 1 {SHA256}"]
+
+
+@pytest.mark.parametrize(
+    ("name", "records", "wire_type"),
+    [
+        ("_443._tcp.example.org.", [f"3 1 1 {SHA256[:32]}"], "invalid_object"),
+        ("example.org.", [f"3 1 1 {SHA256}"], "bad_request"),
+        ("_65536._tcp.example.org.", [f"3 1 1 {SHA256}"], "bad_request"),
+    ],
+)
+async def test_invalid_tlsa_types(
+    client: httpx.AsyncClient, path: str, name: str, records: list[str], wire_type: str
+) -> None:
+    response = await create(client, path, name=name, type="TLSA", records=records)
+    assert response.status_code == 400
+    assert response.json()["type"] == wire_type
+
+
+@pytest.mark.parametrize("text", ["\\", "\\\\", "testtext\\"])
+async def test_txt_ending_in_a_backslash_is_refused(
+    client: httpx.AsyncClient, path: str, text: str
+) -> None:
+    response = await create(client, path, type="TXT", records=[text])
+    assert response.status_code == 400
+    assert response.json()["type"] == "invalid_object"
+
+
+async def test_managed_soa_and_ns_updates_are_bad_requests(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    listed = (await client.get(path)).json()["recordsets"]
+    managed = {"X-Designate-Edit-Managed-Records": "True", "X-Auth-All-Projects": "True"}
+    bodies = {
+        "NS": {"records": ["ns9.example.net."]},
+        "SOA": {"records": ["ns.example.net. a.example.net. 1 3510 600 86400 3600"]},
+    }
+    for recordset in listed:
+        for headers in ({}, managed):
+            body = bodies[recordset["type"]]
+            response = await client.put(f"{path}/{recordset['id']}", json=body, headers=headers)
+            assert response.status_code == 400, (recordset["type"], headers)
+            assert response.json()["type"] == "bad_request"
+    after = (await client.get(path)).json()["recordsets"]
+    assert [r["records"] for r in after] == [r["records"] for r in listed]
+
+
+async def test_malformed_ids_name_the_parameter(client: httpx.AsyncClient, path: str) -> None:
+    for url, name in [("/v2/pools/foo", "pool_id"), ("/v2/zones/foo", "zone_id")]:
+        response = await client.get(url)
+        assert response.status_code == 400
+        assert response.json()["message"] == f"Invalid UUID {name}: foo"
+    response = await client.get(f"{path}/foo")
+    assert response.json()["message"] == "Invalid UUID recordset_id: foo"

@@ -199,3 +199,24 @@ async def test_openapi_document_describes_bodies(client: httpx.AsyncClient) -> N
     assert schema["additionalProperties"] is False
     assert set(create["responses"]) >= {"201", "202", "400", "409", "413", "415"}
     assert "422" not in document["paths"]["/v2/zones/{zone_id}"]["get"]["responses"]
+
+
+@pytest.mark.parametrize("name", ["", ".", "x"])
+async def test_malformed_name_is_invalid_object_never_500(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    response = await client.post("/v2/zones", json={"name": name, "email": "a@b.c"})
+    assert response.status_code == 400, response.text
+    assert response.json()["type"] == "invalid_object"
+    assert (await client.get("/v2/zones")).json()["metadata"]["total_count"] == 0
+
+
+async def test_patch_of_a_zone_being_created_is_an_update(
+    client: httpx.AsyncClient, make_zone: ZoneFactory
+) -> None:
+    zone = await make_zone()
+    assert zone["action"] == "CREATE"
+    response = await client.patch(f"/v2/zones/{zone['id']}", json={"description": "x"})
+    assert (response.json()["status"], response.json()["action"]) == ("PENDING", "UPDATE")
+    fetched = (await client.get(f"/v2/zones/{zone['id']}")).json()
+    assert fetched["action"] == "UPDATE"

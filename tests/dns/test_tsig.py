@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import struct
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,7 +18,7 @@ import dns.tsig
 import dns.tsigkeyring
 import dns.versioned
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests.dns.conftest import Rows, Zone
 from tests.dns.test_xfr import bulk_entries, ixfr_query, zone_contents
@@ -26,7 +27,8 @@ from zonekeeper.dns import throttle
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.domain.models import DEFAULT_POOL_ID
 from zonekeeper.domain.transfers import TsigKey
-from zonekeeper.storage.tables import pools
+from zonekeeper.service.env import utcnow
+from zonekeeper.storage.tables import pools, tsigkeys
 from zonekeeper.worker import probe
 from zonekeeper.worker.plan import Reason
 
@@ -228,3 +230,107 @@ def test_the_log_throttle_keeps_its_memory_bounded() -> None:
     assert [limiter.admit(f"192.0.2.{n}") for n in range(5)] == [0, 0, 0, 0, 0]
     assert len(limiter._windows) == 3  # the oldest sources were forgotten
     assert limiter.admit("192.0.2.4") is None  # a remembered one is still held back
+
+
+ZONE_SECRET = base64.b64encode(b"a-zone-scoped-secret-0123456789").decode()
+
+
+async def add_key_resource(rows: Rows, name: str, secret: str, scope: str, resource: str) -> None:
+    """A TSIG key as POST /v2/tsigkeys stores it."""
+    values = {"name": name, "algorithm": "hmac-sha256", "secret": secret, "scope": scope}
+    async with rows.db.transaction() as conn:
+        await conn.execute(
+            tsigkeys.insert().values(
+                id=str(uuid.uuid4()), resource_id=resource, created_at=utcnow(), **values
+            )
+        )
+
+
+async def test_key_resources_of_the_zone_or_pool_may_sign_its_transfers(
+    signed_pool: Zone, rows: Rows, closed_server: tuple[MiniDns, int]
+) -> None:
+    other = await rows.zone("other.test.")
+    await add_key_resource(rows, "zone-key", ZONE_SECRET, "ZONE", signed_pool.id)
+    await add_key_resource(rows, "other-key", OTHER_SECRET, "ZONE", other.id)
+    await add_key_resource(rows, "pool-api-key", OTHER_SECRET, "POOL", DEFAULT_POOL_ID)
+    await add_key_resource(rows, "not-base64", "SomeSecretKey", "ZONE", signed_pool.id)
+    mini_dns, port = closed_server
+    for name, secret in [("zone-key", ZONE_SECRET), ("pool-api-key", OTHER_SECRET)]:
+        query = dns.message.make_query("signed.test.", "AXFR")
+        query.use_tsig(dns.tsig.Key(name, secret))
+        reply = unverified(await raw(port, query, source="127.0.0.9"))
+        assert (reply.rcode(), reply.keyname) == (dns.rcode.NOERROR, dns.name.from_text(name))
+    foreign = dns.message.make_query("signed.test.", "AXFR")
+    foreign.use_tsig(dns.tsig.Key("other-key", OTHER_SECRET))
+    refused = unverified(await raw(port, foreign, source="127.0.0.9"))
+    assert (refused.rcode(), refused.tsig_error) == (dns.rcode.NOTAUTH, dns.rcode.BADKEY)
+    unsigned = unverified(await raw(port, dns.message.make_query("signed.test.", "AXFR")))
+    assert unsigned.rcode() == dns.rcode.REFUSED  # the pool's own key is still required
+    assert mini_dns.stats["tsig_rejected"] == 1
+
+
+async def test_a_key_resource_does_not_close_an_unkeyed_pool(
+    rows: Rows, closed_server: tuple[MiniDns, int]
+) -> None:
+    await set_pool(rows, key=False, nameservers=[{"host": "127.0.0.2", "port": 53}])
+    zone = await rows.zone("open.test.")
+    await add_key_resource(rows, "zone-key", ZONE_SECRET, "ZONE", zone.id)
+    _, port = closed_server
+    query = dns.message.make_query("open.test.", "AXFR")
+    nameserver = unverified(await raw(port, query, source="127.0.0.2"))
+    assert nameserver.rcode() == dns.rcode.NOERROR and nameserver.answer
+
+
+async def test_a_target_key_named_by_tsigkey_id_is_required_and_follows_the_resource(
+    rows: Rows, server: tuple[MiniDns, int]
+) -> None:
+    await add_key_resource(rows, "ref-key", ZONE_SECRET, "POOL", DEFAULT_POOL_ID)
+    async with rows.db.read() as conn:
+        key_id = (await conn.execute(select(tsigkeys.c.id))).scalar_one()
+    target = {
+        "type": "bind9",
+        "masters": [],
+        "options": {"host": "127.0.0.1"},
+        "tsigkey_id": key_id,
+    }
+    async with rows.db.transaction() as conn:
+        await conn.execute(
+            update(pools).where(pools.c.id == DEFAULT_POOL_ID).values(targets=[target])
+        )
+    await rows.zone("ref.test.")
+    _, port = server
+    unsigned = unverified(await raw(port, dns.message.make_query("ref.test.", "AXFR")))
+    assert unsigned.rcode() == dns.rcode.REFUSED  # the target's key makes signing required
+    signed = dns.message.make_query("ref.test.", "AXFR")
+    signed.use_tsig(dns.tsig.Key("ref-key", ZONE_SECRET))
+    assert unverified(await raw(port, signed)).rcode() == dns.rcode.NOERROR
+    # Rotating the key through the resource applies at once.
+    async with rows.db.transaction() as conn:
+        await conn.execute(update(tsigkeys).values(secret=OTHER_SECRET))
+    old = dns.message.make_query("ref.test.", "AXFR")
+    old.use_tsig(dns.tsig.Key("ref-key", ZONE_SECRET))
+    assert unverified(await raw(port, old)).tsig_error == dns.rcode.BADSIG
+    new = dns.message.make_query("ref.test.", "AXFR")
+    new.use_tsig(dns.tsig.Key("ref-key", OTHER_SECRET))
+    assert unverified(await raw(port, new)).rcode() == dns.rcode.NOERROR
+
+
+async def test_an_md5_key_resource_is_never_used(
+    signed_pool: Zone, rows: Rows, server: tuple[MiniDns, int]
+) -> None:
+    async with rows.db.transaction() as conn:
+        await conn.execute(
+            tsigkeys.insert().values(
+                id=str(uuid.uuid4()),
+                name="md5-key",
+                algorithm="hmac-md5",
+                secret=ZONE_SECRET,
+                scope="ZONE",
+                resource_id=signed_pool.id,
+                created_at=utcnow(),
+            )
+        )
+    query = dns.message.make_query("signed.test.", "AXFR")
+    query.use_tsig(dns.tsig.Key("md5-key", ZONE_SECRET, dns.tsig.HMAC_MD5))
+    reply = unverified(await raw(server[1], query))
+    assert (reply.rcode(), reply.tsig_error) == (dns.rcode.NOTAUTH, dns.rcode.BADKEY)

@@ -92,8 +92,11 @@ def test_recordset_refused_with_message(
     ],
 )
 def test_service_owner_shape_refused(owner: str, rtype: str) -> None:
-    with pytest.raises(errors.InvalidRecordSetName):
+    with pytest.raises(errors.BadRequest) as refused:
         rules.check_recordset(_name(owner), ZONE, rtype, 1)
+    # Designate's types: SRV's invalid_recordset_name, TLSA's plain bad_request.
+    expected = "invalid_recordset_name" if rtype == "SRV" else "bad_request"
+    assert refused.value.type == expected
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import dns.query
 import dns.rcode
 import dns.tsig
 import pytest
+import yaml
 from designateclient.v2.client import Client
 
 from tests.dns.test_tsig import OTHER_SECRET, SECRET
@@ -190,5 +191,32 @@ def test_doctor_names_a_nameserver_that_refuses_our_notify(
             "NOTIFY only from the zone's masters and its allow-notify (BIND) / allow-notify-from "
             "(PowerDNS); allow this host there, or changes reach it only at the zone's SOA refresh"
         ], lines
+    finally:
+        server.terminate()
+
+
+def test_a_target_names_a_tsig_key_resource_by_id(tmp_path: Path, started: list[Any]) -> None:
+    """The key lives in /v2/tsigkeys and the pools.yaml target only names it (tsigkey_id):
+    BIND is given it in the zone's primaries, transfers signed, and unsigned ones are refused."""
+    bind = start_named(tmp_path / "bind", tsig=("pool-key", SECRET))
+    started.append(bind)
+    dns_port = free_port()
+    unkeyed = pool("127.0.0.1", dns_port, [("bind9", bind, {})])
+    server = serve_with_pool(tmp_path, unkeyed, dns_port)
+    try:
+        client: Client = designate(server.base_url)
+        key = client.tsigkeys.create("pool-key", "hmac-sha256", SECRET, "POOL", unkeyed[0]["id"])
+        unkeyed[0]["targets"][0]["tsigkey_id"] = key["id"]
+        pools_file = tmp_path / "pools.yaml"
+        pools_file.write_text(yaml.safe_dump(unkeyed))
+        updated = zonekeeper(server, "pool", "update", "--file", str(pools_file))
+        assert updated.returncode == 0, updated.stderr
+        zone = client.zones.create("ref.example.", email="a@ref.example", ttl=300)
+        client.recordsets.create(zone["id"], "www", "A", ["192.0.2.70"])
+        wait_active(client, zone["id"], timeout=30)
+        wait_answered(bind.port, "www.ref.example.", "A", {"192.0.2.70"})
+        assert not [line for line in server.lines if "TSIG from" in line], server.lines
+        assert axfr(dns_port, "ref.example.") == dns.rcode.REFUSED
+        assert axfr(dns_port, "ref.example.", dns.tsig.Key("pool-key", SECRET)) == 0
     finally:
         server.terminate()

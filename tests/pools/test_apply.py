@@ -115,7 +115,7 @@ async def test_ns_records_change_rewrites_every_zone_of_the_pool(
     assert int(serial) == zone.serial + 5
     refreshed = await zones.get(member(), env, zone.id)
     assert refreshed.serial == int(serial)
-    assert (refreshed.status, refreshed.action) == (Status.PENDING, Action.CREATE)
+    assert (refreshed.status, refreshed.action) == (Status.PENDING, Action.UPDATE)
     assert await zone_column(env, zone.id, "next_attempt_at") is not None
     # The journal chains serial to serial and replays onto the rows, SOA included.
     (entry,) = await journal(env, zone.id)

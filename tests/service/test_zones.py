@@ -141,7 +141,7 @@ async def test_patch_changes_email_ttl_description(env: ServiceEnv, clock: Clock
     assert (updated.email, updated.ttl, updated.description) == ("h@example.net", 900, "new")
     assert updated.serial == zone.serial + 1
     assert (updated.action, updated.status, updated.version) == (
-        Action.CREATE,  # never served yet: still being created
+        Action.UPDATE,  # as in Designate, even before the zone was first served
         Status.PENDING,
         2,
     )

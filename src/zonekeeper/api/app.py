@@ -10,7 +10,22 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from zonekeeper.api import auth, errors, floatingips, middleware, pools, recordsets, web, zones
+from zonekeeper.api import (
+    auth,
+    blacklists,
+    errors,
+    floatingips,
+    limits,
+    middleware,
+    pools,
+    quotas,
+    recordsets,
+    service_statuses,
+    tlds,
+    tsigkeys,
+    web,
+    zones,
+)
 from zonekeeper.service.env import ServiceEnv
 
 TITLE: Final = "Zonekeeper DNS API"
@@ -52,6 +67,8 @@ def create_app(env: ServiceEnv) -> FastAPI:
     app.include_router(recordsets.router)
     app.include_router(pools.router)
     app.include_router(floatingips.router)
+    for admin in (tlds, blacklists, tsigkeys, quotas, limits, service_statuses):
+        app.include_router(admin.router)
     errors.install(app)
     authenticate = auth.authenticator(env)
     if authenticate is not None:  # inside the edge middleware: refusals carry a request id

@@ -1,18 +1,21 @@
-"""``/v2/pools``: list and get, admin only (Designate §1.8).
+"""``/v2/pools``: list, get, and Designate 23's deprecated writes (POST 201, PATCH 202,
+DELETE 204), all admin only (Designate section 1.8).
 
-POST, PATCH and DELETE answer 405: Designate deprecated them, pools are owned by
-``zonekeeper pool update`` (its ``designate-manage pool update``).
+The writes share ``zonekeeper pool update``'s plan (``service.pool_writes``): they see a pool's
+name, description, attributes, ns_records and project_id; targets and nameservers stay
+``pools.yaml``'s.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Annotated, Any, Final, Required
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, with_config
+from typing_extensions import TypedDict
 
-from zonekeeper.api import auth, errors, pagination, web
-from zonekeeper.service import pools
+from zonekeeper.api import auth, body, errors, pagination, web
+from zonekeeper.service import pool_writes, pools
 
 
 class NsRecord(BaseModel):
@@ -34,6 +37,41 @@ class Pool(BaseModel):
     links: web.SelfLink
 
 
+@with_config(ConfigDict(extra="forbid", strict=True))
+class NsRecordBody(TypedDict):
+    hostname: Annotated[str, Field(max_length=255, description="FQDN, with final dot")]
+    priority: Annotated[int, Field(ge=1, le=10000)]
+
+
+Name = Annotated[str, Field(max_length=50)]
+Description = Annotated[str, Field(max_length=160)] | None
+Attributes = dict[Annotated[str, Field(max_length=50)], Annotated[str, Field(max_length=50)]]
+ProjectId = Annotated[str, Field(max_length=255)] | None
+
+
+@with_config(ConfigDict(extra="forbid", strict=True))
+class PoolCreate(TypedDict, total=False):
+    name: Required[Name]
+    description: Description
+    attributes: Attributes
+    ns_records: Required[list[NsRecordBody]]
+    project_id: ProjectId
+
+
+@with_config(ConfigDict(extra="forbid", strict=True))
+class PoolUpdate(TypedDict, total=False):
+    name: Name
+    description: Description
+    attributes: Attributes
+    ns_records: list[NsRecordBody]
+    project_id: ProjectId
+
+
+READ_ONLY: Final = frozenset({"id", "created_at", "updated_at", "links"})
+CREATE: Final = body.BodyRules("pool", PoolCreate, READ_ONLY)
+UPDATE: Final = body.BodyRules("pool", PoolUpdate, READ_ONLY)
+
+
 class PoolList(BaseModel):
     pools: list[Pool]
     links: pagination.CollectionLinks
@@ -50,7 +88,7 @@ def render(pool: pools.Pool, base: str) -> dict[str, Any]:
     """The wire form of ``pool``; ``base`` is the API root URL."""
     return {
         "id": pool.id,
-        "project_id": None,
+        "project_id": pool.project_id,
         "name": pool.name,
         "description": pool.description,
         "attributes": dict(pool.attributes),
@@ -84,5 +122,47 @@ async def list_pools(request: Request) -> web.JsonResponse:
 @router.get("/{pool_id}", response_model=Pool, responses=errors.doc(400, 401, 403, 404))
 async def get_pool(pool_id: str, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
-    pool = await pools.get(ctx, web.env_of(request), web.path_id(pool_id))
+    pool = await pools.get(ctx, web.env_of(request), web.path_id(pool_id, "pool_id"))
     return web.json_response(render(pool, web.base_url(request)))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=Pool,
+    responses=errors.doc(400, 401, 403, 409, 415),
+    openapi_extra=body.openapi(CREATE),
+)
+async def create_pool(request: Request) -> web.JsonResponse:
+    ctx = auth.context_of(request)
+    fields = body.check(await body.read_object(request), CREATE, None)
+    pool = await pool_writes.create(ctx, web.env_of(request), fields)
+    document = render(pool, web.base_url(request))
+    return web.json_response(document, 201, location=document["links"]["self"])
+
+
+@router.patch(
+    "/{pool_id}",
+    status_code=202,
+    response_model=Pool,
+    responses=errors.doc(400, 401, 403, 404, 409, 415),
+    openapi_extra=body.openapi(UPDATE),
+)
+async def update_pool(pool_id: str, request: Request) -> web.JsonResponse:
+    ctx = auth.context_of(request)
+    pool_id = web.path_id(pool_id, "pool_id")
+    env = web.env_of(request)
+    base = web.base_url(request)
+    document = await body.read_object(request)
+    current = None
+    if UPDATE.needs_current(document):
+        current = render(await pools.get(ctx, env, pool_id), base)
+    pool = await pool_writes.update(ctx, env, pool_id, body.check(document, UPDATE, current))
+    return web.json_response(render(pool, base), 202)
+
+
+@router.delete("/{pool_id}", status_code=204, responses=errors.doc(400, 401, 403, 404))
+async def delete_pool(pool_id: str, request: Request) -> Response:
+    ctx = auth.context_of(request)
+    await pool_writes.delete(ctx, web.env_of(request), web.path_id(pool_id, "pool_id"))
+    return Response(status_code=204)

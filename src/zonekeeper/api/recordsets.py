@@ -147,7 +147,7 @@ async def _list(
     request: Request, zone_id: str | None, spec: pagination.ListSpec
 ) -> web.JsonResponse:
     ctx = auth.context_of(request)
-    zone_id = None if zone_id is None else web.path_id(zone_id)
+    zone_id = None if zone_id is None else web.path_id(zone_id, "zone_id")
     env = web.env_of(request)
     query = pagination.parse(request, spec, env.settings.api, ctx.all_projects)
     count = not auth.bool_from_string(request.headers.get(HIDE_COUNTS))
@@ -171,7 +171,7 @@ async def _list(
 )
 async def create_recordset(zone_id: str, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
-    zone_id = web.path_id(zone_id)
+    zone_id = web.path_id(zone_id, "zone_id")
     fields = body.check(await body.read_object(request), CREATE, None)
     recordset = await recordsets.create(ctx, web.env_of(request), zone_id, fields)
     document = render(recordset, web.base_url(request))
@@ -182,7 +182,7 @@ async def create_recordset(zone_id: str, request: Request) -> web.JsonResponse:
 @router.get(ONE_RECORDSET, response_model=RecordSet, responses=errors.doc(400, 401, 403, 404))
 async def get_recordset(zone_id: str, recordset_id: str, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
-    ids = web.path_id(zone_id), web.path_id(recordset_id)
+    ids = web.path_id(zone_id, "zone_id"), web.path_id(recordset_id, "recordset_id")
     recordset = await recordsets.get(ctx, web.env_of(request), *ids)
     return web.json_response(render(recordset, web.base_url(request)))
 
@@ -199,7 +199,7 @@ async def get_recordset(zone_id: str, recordset_id: str, request: Request) -> we
 )
 async def update_recordset(zone_id: str, recordset_id: str, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
-    ids = web.path_id(zone_id), web.path_id(recordset_id)
+    ids = web.path_id(zone_id, "zone_id"), web.path_id(recordset_id, "recordset_id")
     env = web.env_of(request)
     base = web.base_url(request)
     document = await body.read_object(request)
@@ -220,7 +220,7 @@ async def update_recordset(zone_id: str, recordset_id: str, request: Request) ->
 )
 async def delete_recordset(zone_id: str, recordset_id: str, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
-    ids = web.path_id(zone_id), web.path_id(recordset_id)
+    ids = web.path_id(zone_id, "zone_id"), web.path_id(recordset_id, "recordset_id")
     recordset = await recordsets.delete(ctx, web.env_of(request), *ids)
     return web.json_response(render(recordset, web.base_url(request)), 202)
 
@@ -234,6 +234,8 @@ async def delete_recordset(zone_id: str, recordset_id: str, request: Request) ->
 async def find_recordset(recordset_id: str, request: Request) -> web.JsonResponse:
     """Redirects to the recordset under its zone (clients follow ``Location``)."""
     ctx = auth.context_of(request)
-    recordset = await recordsets.find(ctx, web.env_of(request), web.path_id(recordset_id))
+    recordset = await recordsets.find(
+        ctx, web.env_of(request), web.path_id(recordset_id, "recordset_id")
+    )
     document = render(recordset, web.base_url(request))
     return web.json_response(document, 301, location=document["links"]["self"])

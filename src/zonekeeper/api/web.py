@@ -36,11 +36,12 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def path_id(value: str) -> str:
-    """A path id, lower-cased; raises InvalidUUID (400) for anything but a UUID, before any
-    lookup is made."""
+def path_id(value: str, name: str) -> str:
+    """The path parameter ``name`` (``zone_id``, ``pool_id``, ...), lower-cased; raises
+    InvalidUUID (400, "Invalid UUID pool_id: foo" as Designate words it) for anything but a
+    UUID, before any lookup is made."""
     if not UUID_PATTERN.fullmatch(value):
-        raise errors.InvalidUUID()
+        raise errors.InvalidUUID(f"Invalid UUID {name}: {value}")
     return value.lower()
 
 

@@ -174,7 +174,7 @@ async def create_zone(request: Request) -> web.JsonResponse:
 @router.get("/{zone_id}", response_model=Zone, responses=errors.doc(400, 401, 403, 404))
 async def get_zone(zone_id: str, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
-    zone = await zones.get(ctx, web.env_of(request), web.path_id(zone_id))
+    zone = await zones.get(ctx, web.env_of(request), web.path_id(zone_id, "zone_id"))
     return web.json_response(render(zone, web.base_url(request)))
 
 
@@ -190,7 +190,7 @@ async def get_zone(zone_id: str, request: Request) -> web.JsonResponse:
 )
 async def update_zone(zone_id: str, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
-    zone_id = web.path_id(zone_id)
+    zone_id = web.path_id(zone_id, "zone_id")
     env = web.env_of(request)
     base = web.base_url(request)
     document = await body.read_object(request)
@@ -207,7 +207,7 @@ async def update_zone(zone_id: str, request: Request) -> web.JsonResponse:
 )
 async def delete_zone(zone_id: str, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
-    zone = await zones.delete(ctx, web.env_of(request), web.path_id(zone_id))
+    zone = await zones.delete(ctx, web.env_of(request), web.path_id(zone_id, "zone_id"))
     return web.json_response(render(zone, web.base_url(request)), 202)
 
 
@@ -216,7 +216,7 @@ async def delete_zone(zone_id: str, request: Request) -> web.JsonResponse:
 )
 async def get_nameservers(zone_id: str, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
-    pairs = await zones.nameservers(ctx, web.env_of(request), web.path_id(zone_id))
+    pairs = await zones.nameservers(ctx, web.env_of(request), web.path_id(zone_id, "zone_id"))
     servers = [{"hostname": hostname, "priority": priority} for hostname, priority in pairs]
     return web.json_response({"nameservers": servers})
 
@@ -256,7 +256,7 @@ class ZoneSync(BaseModel):
 @router.get("/{zone_id}/sync", response_model=ZoneSync, responses=errors.doc(400, 401, 403, 404))
 async def get_sync(zone_id: str, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
-    state = await propagation.sync(ctx, web.env_of(request), web.path_id(zone_id))
+    state = await propagation.sync(ctx, web.env_of(request), web.path_id(zone_id, "zone_id"))
     zone = state.zone
     return web.json_response(
         {

@@ -2,7 +2,8 @@
 
 The names follow Designate's pdns4 driver (``tsigkey_name``); the secret and algorithm are
 Zonekeeper's additions, because the mini-DNS must know the key to verify the transfers signed
-with it (the tsigkeys API that could hold it instead does not exist yet).
+with it. A target may instead name a TSIG key resource (``/v2/tsigkeys``) by its ``tsigkey_id``,
+as Designate's pools.yaml does: the worker then fills these options from that key.
 """
 
 from __future__ import annotations

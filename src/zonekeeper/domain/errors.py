@@ -216,3 +216,51 @@ class NeutronCommunicationFailure(CommunicationFailure):
 class NovaCommunicationFailure(CommunicationFailure):
     type = "nova_communication_failure"
     default_message = "Failed to communicate with Nova"
+
+
+class InvalidTsigKey(BadRequest):
+    type = "invalid_tsigkey"
+
+
+class InvalidProject(BadRequest):
+    type = "invalid_project"
+
+
+class TldNotFound(NotFound):
+    type = "tld_not_found"
+    default_message = "Could not find Tld"
+
+
+class BlacklistNotFound(NotFound):
+    type = "blacklist_not_found"
+    default_message = "Could not find Blacklist"
+
+
+class TsigKeyNotFound(NotFound):
+    type = "tsigkey_not_found"
+    default_message = "Could not find TsigKey"
+
+
+class ServiceStatusNotFound(NotFound):
+    type = "service_status_not_found"
+    default_message = "Could not find ServiceStatus"
+
+
+class DuplicateTld(Duplicate):
+    type = "duplicate_tld"
+    default_message = "Duplicate Tld"
+
+
+class DuplicateBlacklist(Duplicate):
+    type = "duplicate_blacklist"
+    default_message = "Duplicate Blacklist"
+
+
+class DuplicateTsigKey(Duplicate):
+    type = "duplicate_tsigkey"
+    default_message = "Duplicate TsigKey"
+
+
+class DuplicatePool(Duplicate):
+    type = "duplicate_pool"
+    default_message = "Duplicate Pool"

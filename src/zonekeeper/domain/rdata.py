@@ -177,7 +177,9 @@ class _Rule:
 
 _QUOTED = r'"(?:[^"\\\r\n]|\\[^\r\n])*"'
 _UINT = r"(?:0|[1-9][0-9]{0,9})"
-_TXT = re.compile(rf"(?:[^\s\"\\;()]|\\\S)+|{_QUOTED}(?:[ \t]+{_QUOTED})*")
+# Designate refuses any TXT text ending in a backslash ("Do NOT put '\\' into end of TXT
+# record"), even an escaped one: ``abc\\`` is refused although DNS would read it as ``abc\``.
+_TXT = re.compile(rf"(?![\s\S]*\\\Z)(?:(?:[^\s\"\\;()]|\\\S)+|{_QUOTED}(?:[ \t]+{_QUOTED})*)")
 _HEX_PAIRS = r"(?:[0-9A-Fa-f]{2})+"
 _ALPN_ALLOWED = frozenset({b"h3", b"h2", b"h2c", b"http/1.1", b"http/1.0"})
 _SVCB_KEYS = frozenset(
@@ -204,15 +206,20 @@ def _sshfp_ok(rdata: dns.rdata.Rdata, owner: dns.name.Name) -> bool:
 
 
 def _tlsa_ok(rdata: dns.rdata.Rdata, owner: dns.name.Name) -> bool:
+    # Designate takes any usage, selector and matching type 0-255 (RFC 6698 leaves room for new
+    # ones); only the digest lengths of the two matching types it knows are checked.
     if not isinstance(rdata, dns.rdtypes.tlsabase.TLSABase):
         return False
-    expected = _TLSA_DIGEST_BYTES.get(rdata.mtype, len(rdata.cert))
-    return (
-        rdata.usage <= 3
-        and rdata.selector <= 1
-        and rdata.mtype <= 2
-        and len(rdata.cert) == expected
-    )
+    return len(rdata.cert) == _TLSA_DIGEST_BYTES.get(rdata.mtype, len(rdata.cert))
+
+
+def _prepare_tlsa(text: str) -> str:
+    """``3 1 1 (\\n ab cd\\n )`` -> ``3 1 1 abcd``: Designate drops the parentheses of the
+    multi-line form and joins the hex however it is spaced or broken over lines."""
+    fields = text.replace("(", " ").replace(")", " ").split()
+    if len(fields) < 4 or not all(field.isdigit() for field in fields[:3]):
+        return text
+    return " ".join([*fields[:3], "".join(fields[3:])])
 
 
 def _naptr_ok(rdata: dns.rdata.Rdata, owner: dns.name.Name) -> bool:
@@ -298,7 +305,9 @@ _RULES: dict[str, _Rule] = {
     "TXT": _Rule(_TXT, _txt_strings_ok),
     "SPF": _Rule(_TXT, _txt_strings_ok),
     "SSHFP": _Rule(re.compile(rf"[0-4] [0-2] {_HEX_PAIRS}"), _sshfp_ok),
-    "TLSA": _Rule(re.compile(rf"{_UINT} {_UINT} {_UINT} {_HEX_PAIRS}"), _tlsa_ok),
+    "TLSA": _Rule(
+        re.compile(rf"{_UINT} {_UINT} {_UINT} {_HEX_PAIRS}"), _tlsa_ok, prepare=_prepare_tlsa
+    ),
     "NAPTR": _Rule(
         re.compile(rf"{_UINT} {_UINT} {_QUOTED} {_QUOTED} {_QUOTED} \S+"), _naptr_ok, root_ok=True
     ),

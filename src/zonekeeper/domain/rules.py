@@ -28,8 +28,9 @@ def check_recordset(
 
     Raises :class:`errors.BadRequest` for SOA (never created through the API) and for a CNAME
     with more than one record; :class:`errors.InvalidRecordSetLocation` for a CNAME at the apex;
-    :class:`errors.InvalidRecordSetName` for an SRV owner not shaped ``_service._proto.name.``
-    or a TLSA owner not shaped ``_port._proto.name.``. Returns None when all is well.
+    :class:`errors.InvalidRecordSetName` for an SRV owner not shaped ``_service._proto.name.``;
+    :class:`errors.BadRequest` for a TLSA owner not shaped ``_port._proto.name.``. Returns None
+    when all is well.
     """
     if rtype == "SOA":
         raise errors.BadRequest("Creating a SOA recordset is not allowed")
@@ -40,8 +41,10 @@ def check_recordset(
             "SRV recordset names must be of the form _service._proto.name."
         )
     elif rtype == "TLSA" and not _has_port_prefix(owner):
-        raise errors.InvalidRecordSetName(
-            "TLSA recordset names must be of the form _port._proto.name. with port 0-65535"
+        # A plain bad_request, not invalid_recordset_name: Designate's type, which tempest checks.
+        raise errors.BadRequest(
+            "TLSA recordset name must follow the format _port._protocol.domain "
+            "(e.g. _443._tcp.example.com.) with a port 0-65535, as RFC 6698 section 3 requires"
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -124,6 +125,9 @@ class TransferPolicy:
     """The pool's nameservers and targets (host names are not resolved: list their
     addresses in ``allow_transfer``)."""
     networks: tuple[IPNetwork, ...]
+    accepted: Mapping[dns.name.Name, TsigKey] = dataclasses.field(default_factory=dict)
+    """Keys that may also sign a transfer (the TSIG key resources of the pool and the zone),
+    without making signing required as ``keys`` do."""
 
     @classmethod
     def of(
@@ -146,6 +150,8 @@ class TransferPolicy:
     def refusal(self, source: str, keyname: dns.name.Name | None) -> str | None:
         """Why a transfer from ``source`` signed with ``keyname`` (already verified; None when
         unsigned) is refused, or None when it is allowed."""
+        if keyname is not None and keyname in self.accepted:
+            return None
         if self.keys:
             if keyname is None:
                 return f"unsigned, and pool {self.pool} transfers only with its TSIG keys"

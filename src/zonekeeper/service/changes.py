@@ -132,13 +132,13 @@ async def commit(
 
 
 def _pending(zone: Zone, change: ZoneChange) -> Zone:
-    # A zone never served yet is still being created: it keeps CREATE until its first ACTIVE.
-    action = Action.CREATE if change.zone.action is Action.CREATE else Action.UPDATE
+    # Every change is an UPDATE, even to a zone still being created, as in Designate (clients
+    # and tempest read the action). The worker does not care: it provisions by target state.
     return dataclasses.replace(
         zone,
         serial=change.serial,
         status=Status.PENDING,
-        action=action,
+        action=Action.UPDATE,
         version=change.zone.version + 1,
         updated_at=change.now,
     )

@@ -54,6 +54,16 @@ class FloatingIpSource(Protocol):
         ...
 
 
+class ProjectDirectory(Protocol):
+    """Keystone's projects (implemented by ``integrations.keystone``), asked before a quota
+    is set for a project, as Designate's ``quotas_verify_project_id`` does."""
+
+    async def exists(self, project_id: str, token: str | None) -> bool:
+        """False only when Keystone says the project does not exist; True when it exists or
+        Keystone cannot tell (no permission, unreachable: Designate lets those pass)."""
+        ...
+
+
 ExistingIds = Callable[[], Awaitable[set[str]]]
 """The ids of every resource of one kind that exists now, in every region and project.
 Raises CommunicationFailure when the service cannot tell (an error is never "none exist")."""
@@ -66,6 +76,8 @@ class ServiceEnv:
     now: Callable[[], datetime] = field(default=utcnow)
     floating_ips: FloatingIpSource | None = None
     """Neutron, when ``network_api.endpoints`` are configured."""
+    projects: ProjectDirectory | None = None
+    """Keystone, when the API authenticates with it (``api.auth.strategy == keystone``)."""
     inventory: Mapping[str, ExistingIds] = field(default_factory=dict, hash=False)
     """Per managed resource type (``instance``, ``floatingip``, ``port``), how to ask which
     exist; only the types whose service is configured (Nova, Neutron) are present."""

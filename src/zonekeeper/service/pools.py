@@ -7,7 +7,8 @@ the same transaction as the pool rows; the worker then pushes the zones again. A
 targets or nameservers hands every zone of the pool back to the worker (PENDING, serial kept):
 it provisions the zones on every target again (creating is idempotent, so only new targets see
 a difference) and proves each nameserver, new ones included, serves them. A target removed from
-a pool keeps its zones, as in Designate: nothing tells us the server should lose them.
+a pool keeps its zones, as in Designate: nothing tells us the server should lose them. The TSIG
+keys of a pool's targets are also written as TSIG key resources of the pool (``/v2/tsigkeys``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import dns.rdataclass
 import dns.rdatatype
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from zonekeeper.domain import errors, pool_plan, rdata
+from zonekeeper.domain import errors, pool_plan, rdata, transfers
 from zonekeeper.domain import pools as pool_specs
 from zonekeeper.domain.models import DEFAULT_POOL_ID, Action, ListQuery, Page
 from zonekeeper.domain.pool_plan import PoolChange, Verb
@@ -36,6 +37,7 @@ from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import audits
 from zonekeeper.storage import pools as pool_rows
 from zonekeeper.storage import recordsets as recordset_rows
+from zonekeeper.storage import tsigkeys as tsigkey_rows
 
 DEFAULT_POOL_NAME = "default"
 EMBEDDED_TARGET = {"type": "embedded", "masters": [], "options": {}}
@@ -186,6 +188,11 @@ class PoolChanges:
     def changed(self) -> bool:
         return any(change.verb is not Verb.UNCHANGED for change in self.changes)
 
+    @property
+    def touches_zones(self) -> bool:
+        """Whether zones were changed or handed back to the worker."""
+        return any(self.rewritten_zones.values()) or any(self.repushed_zones.values())
+
 
 async def apply(
     ctx: RequestContext,
@@ -208,12 +215,28 @@ async def apply(
         policy.enforce(ctx, rule)
     if dry_run:
         async with env.db.read() as conn:
+            await _check_key_references(conn, desired)
             return await _plan(conn, desired, delete, dry_run=True)
     async with env.db.transaction() as conn:
-        result = await _plan(conn, desired, delete, dry_run=False)
-        await _write(conn, ctx, result, env.now())
-    if any(result.rewritten_zones.values()) or any(result.repushed_zones.values()):
+        await _check_key_references(conn, desired)
+        result = await apply_in(conn, ctx, desired, delete, env.now())
+    if result.touches_zones:
         env.db.wake_worker()
+    return result
+
+
+async def apply_in(
+    conn: AsyncConnection,
+    ctx: RequestContext,
+    desired: Sequence[PoolSpec],
+    delete: bool,
+    now: datetime,
+) -> PoolChanges:
+    """:func:`apply`'s plan and writes in the caller's transaction, its policy already
+    checked (the API's pool writes share them); the caller wakes the worker when the result
+    ``touches_zones``."""
+    result = await _plan(conn, desired, delete, dry_run=False)
+    await _write(conn, ctx, result, now)
     return result
 
 
@@ -238,6 +261,28 @@ async def _plan(
         if _PUSHED_TO & {field.field for field in change.fields}:
             repushed[change.pool.id] = live
     return PoolChanges(planned, rewritten, repushed, dry_run)
+
+
+async def _check_key_references(conn: AsyncConnection, desired: Sequence[PoolSpec]) -> None:
+    """Raises InvalidObject when a target's ``tsigkey_id`` names no usable TSIG key resource
+    (a key deleted later only leaves the target unsigned: see ``tsigkeys.resolve``)."""
+    references = {
+        (index, number): target.tsigkey_id
+        for index, spec in enumerate(desired)
+        for number, target in enumerate(spec.targets)
+        if target.tsigkey_id is not None
+    }
+    problems = await tsigkey_rows.unusable(conn, set(references.values()))
+    reasons = [
+        errors.FieldError(
+            (index, "targets", number, "tsigkey_id"),
+            f"pool {desired[index].name!r}: targets.{number}.tsigkey_id: {problems[key_id]}",
+        )
+        for (index, number), key_id in references.items()
+        if key_id in problems
+    ]
+    if reasons:
+        raise errors.InvalidObject(reasons, "Invalid pools file")
 
 
 _PUSHED_TO = frozenset({"targets", "nameservers"})
@@ -274,7 +319,11 @@ async def _write(
         if change.verb is Verb.DELETE:
             await pool_rows.delete_pool(conn, pool.id)
         elif change.verb is not Verb.UNCHANGED:
-            await pool_rows.upsert_pool(conn, row_of(pool), now)
+            row = row_of(pool)
+            await pool_rows.upsert_pool(conn, row, now)
+            # The targets' keys become TSIG key resources, so /v2/tsigkeys shows them.
+            for key in transfers.pool_keys(row.targets).values():
+                await tsigkey_rows.declare_pool_key(conn, key, pool.id, now)
         if pool.id in result.rewritten_zones:
             hostnames = [record.hostname for record in pool.ns_records]
             for zone_id in await pool_rows.live_zone_ids(conn, pool.id):

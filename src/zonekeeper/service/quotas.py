@@ -1,7 +1,9 @@
-"""Quotas: the configured defaults, overridden per project by rows of the ``quotas`` table."""
+"""Quotas: the configured defaults, overridden per project by rows of the ``quotas`` table;
+checking them on writes, and reading, setting and resetting them (``/v2/quotas``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
@@ -10,11 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from zonekeeper.config import Settings
 from zonekeeper.domain import errors
 from zonekeeper.domain.models import MANAGED_PROJECT_ID, Zone
+from zonekeeper.service import policy
+from zonekeeper.service.context import RequestContext
+from zonekeeper.service.env import ServiceEnv
+from zonekeeper.storage import quotas as quota_rows
 from zonekeeper.storage import recordsets as recordset_rows
 from zonekeeper.storage import zones as zone_rows
 from zonekeeper.storage.tables import quotas
 
 UNLIMITED = -1
+RESOURCES = ("api_export_size", "recordset_records", "zone_records", "zone_recordsets", "zones")
+"""Every quota, in the order Designate renders them."""
 
 
 def enforce(resource: str, limit: int, wanted: int) -> None:
@@ -77,3 +85,60 @@ async def check_records(
     for resource, added in growth.items():
         if added > 0 and used_of[resource] is not None:
             enforce(resource, limit_of[resource], used_of[resource] + added)
+
+
+async def get(ctx: RequestContext, env: ServiceEnv, project_id: str) -> dict[str, int]:
+    """Every quota of ``project_id``: its overrides, else the configured defaults. Raises
+    Forbidden unless it is the caller's project or the caller acts on all projects (and may
+    read: ``get_quotas``)."""
+    _check_project(ctx, "get_quotas", project_id)
+    return await _current(env, project_id)
+
+
+async def set_limits(
+    ctx: RequestContext,
+    env: ServiceEnv,
+    project_id: str,
+    limits: Mapping[str, int],
+    token: str | None,
+) -> dict[str, int]:
+    """Override the given quotas of ``project_id`` (keys of RESOURCES, values -1 or more,
+    checked by the caller) and return them all. Raises Forbidden (``set_quota``: admins; another
+    project needs all-projects too) and InvalidProject when Keystone says the project does not
+    exist."""
+    _check_project(ctx, "set_quota", project_id)
+    if env.projects is not None and not await env.projects.exists(project_id, token):
+        raise errors.InvalidProject(f"{project_id} is not a valid project ID.")
+    async with env.db.transaction() as conn:
+        await quota_rows.set_limits(conn, project_id, limits)
+    return await get(ctx, env, project_id)
+
+
+async def reset(ctx: RequestContext, env: ServiceEnv, project_id: str) -> None:
+    """Drop every override of ``project_id``. Raises Forbidden (``reset_quotas``: admins)."""
+    policy.enforce(ctx, "reset_quotas", policy.project_target(ctx, project_id))
+    async with env.db.transaction() as conn:
+        await quota_rows.reset(conn, project_id)
+
+
+async def limits(ctx: RequestContext, env: ServiceEnv) -> dict[str, int]:
+    """The caller's own quotas (``/v2/limits`` checks no policy: any caller may see its own)."""
+    return await _current(env, ctx.project_id)
+
+
+async def _current(env: ServiceEnv, project_id: str) -> dict[str, int]:
+    async with env.db.read() as conn:
+        overrides = await quota_rows.overrides(conn, project_id)
+    return {resource: overrides.get(resource, _default(env, resource)) for resource in RESOURCES}
+
+
+def _check_project(ctx: RequestContext, rule: str, project_id: str) -> None:
+    policy.enforce(ctx, rule, policy.project_target(ctx, project_id))
+    if project_id != ctx.project_id and not ctx.all_projects:
+        raise errors.Forbidden()
+
+
+def _default(env: ServiceEnv, resource: str) -> int:
+    value = getattr(env.settings.quotas, resource)
+    assert isinstance(value, int)
+    return value

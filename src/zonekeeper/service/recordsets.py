@@ -209,13 +209,16 @@ async def update(
     """Change the recordset's records, ttl and/or description (PUT, but partial: absent
     keys keep their value; ``records`` replaces the whole set). ``name`` and ``type`` may be
     sent only with their current values. Raises Forbidden, ZoneNotFound, RecordSetNotFound,
-    BadRequest (SOA, managed, zone being deleted), InvalidObject, InvalidTTL, OverQuota."""
+    BadRequest (SOA, managed, apex NS, zone being deleted), InvalidObject, InvalidTTL, OverQuota."""
     async with env.db.transaction() as conn:
         change = await changes.begin(conn, ctx, zone_id, env.now(), None)
         zone = change.zone
         old = _in_zone(zone, await recordset_rows.get(conn, recordset_id))
         _enforce_on(ctx, "update_recordset", zone, old)
         _check_editable(ctx, old, "updated")
+        if old.type == "NS" and old.name == zone.name:
+            # Even with edit-managed: the apex NS follow the pool (zonekeeper pool update).
+            raise errors.BadRequest("Updating a root zone NS record is not allowed")
         records = _validate_update(ctx, env, zone, old, fields)
         if not old.managed:
             await _check_record_quotas(conn, env, zone, old, records)

@@ -29,7 +29,7 @@ from zonekeeper.domain.models import (
     ZoneType,
 )
 from zonekeeper.domain.serial import next_serial
-from zonekeeper.service import changes, policy, pools, quotas
+from zonekeeper.service import blacklists, changes, policy, pools, quotas, tlds
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import listing
@@ -82,10 +82,10 @@ async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
     """Create a PRIMARY zone in the caller's project, with its SOA and apex NS recordsets.
 
     The zone is CREATE/PENDING until the pool's nameservers serve it. Raises Forbidden,
-    InvalidObject, InvalidZoneName, InvalidTTL, BadRequest (SECONDARY), DuplicateZone,
-    IllegalChild, IllegalParent, OverQuota, NoServersConfigured (a default pool without
-    ns_records). On a database no mini-DNS has registered with yet, the zone waits PENDING
-    (see ``pools.default_for_create``).
+    InvalidObject, InvalidZoneName (also: not under a registered TLD, blacklisted), InvalidTTL,
+    BadRequest (SECONDARY), DuplicateZone, IllegalChild, IllegalParent, OverQuota,
+    NoServersConfigured (a default pool without ns_records). On a database no mini-DNS has
+    registered with yet, the zone waits PENDING (see ``pools.default_for_create``).
     """
     policy.enforce(ctx, "create_zone", policy.project_target(ctx))
     new = _validate_new(ctx, env, fields)
@@ -99,6 +99,8 @@ async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
         if not pool.ns_records:
             raise errors.NoServersConfigured("The default pool has no nameservers")
         name = names.to_text(new.name)
+        await tlds.check_zone_name(conn, name)
+        await blacklists.check_zone_name(conn, ctx, name)
         await _check_ownership(conn, ctx, new.name)
         await quotas.check_zones(conn, env.settings, ctx.project_id)
         zone = _new_zone(ctx, env, new, await _first_serial(conn, name, env.now()))
@@ -120,7 +122,10 @@ def _validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any
         reasons.invalid("masters", "masters must be empty for a PRIMARY zone")
     name_text = reasons.required(fields, "name")
     max_length = env.settings.zones.max_zone_name_length
-    name = reasons.check(names.parse_zone_name, name_text, max_length) if name_text else None
+    # "" is a name to check (and refuse), not a missing one: only None was noted as missing.
+    name = None
+    if name_text is not None:
+        name = reasons.check(names.parse_zone_name, name_text, max_length)
     email = reasons.required(fields, "email")
     rname = reasons.check(names.parse_email, email) if email is not None else None
     reasons.raise_any()

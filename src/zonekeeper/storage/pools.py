@@ -12,6 +12,7 @@ from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from zonekeeper.domain import errors
 from zonekeeper.domain.models import Action, ListQuery
 from zonekeeper.storage import listing
 from zonekeeper.storage.tables import pools, recordsets, zones
@@ -43,6 +44,8 @@ class Pool:
     """Set when read; ignored when written."""
     updated_at: datetime | None = None
     """Set when read; ignored when written."""
+    project_id: str | None = None
+    """Set when read; written only by :func:`insert_pool` and :func:`set_project`."""
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Pool:
@@ -58,6 +61,7 @@ class Pool:
             attributes=dict(row.attributes),
             created_at=row.created_at,
             updated_at=row.updated_at,
+            project_id=row.project_id,
         )
 
 
@@ -77,7 +81,7 @@ async def lock_pool(conn: AsyncConnection, pool_id: str) -> Pool | None:
 async def upsert_pool(conn: AsyncConnection, pool: Pool, now: datetime) -> None:
     """Write ``pool`` under its id: insert it, or replace the stored values (all but the
     timestamps). Idempotent."""
-    values = _values(pool)
+    values = _columns(pool)
     changed = await conn.execute(
         update(pools).where(pools.c.id == pool.id).values(**values, updated_at=now)
     )
@@ -102,13 +106,36 @@ async def insert_if_absent(conn: AsyncConnection, pool: Pool, now: datetime) -> 
     try:
         # A savepoint: losing the race leaves the surrounding transaction usable.
         async with conn.begin_nested():
-            await conn.execute(pools.insert().values(id=pool.id, created_at=now, **_values(pool)))
+            await conn.execute(pools.insert().values(id=pool.id, created_at=now, **_columns(pool)))
     except IntegrityError:
         pass
 
 
-def _values(pool: Pool) -> dict[str, Any]:
-    """The stored columns of ``pool`` but its id and timestamps."""
+async def insert_pool(conn: AsyncConnection, pool: Pool, now: datetime) -> None:
+    """Insert a new pool (with its ``project_id``); raises DuplicatePool when its name (or
+    id) is taken, which the unique constraint decides, so two creates cannot both win."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(
+                pools.insert().values(
+                    id=pool.id, project_id=pool.project_id, created_at=now, **_columns(pool)
+                )
+            )
+    except IntegrityError:
+        raise errors.DuplicatePool() from None
+
+
+async def set_project(conn: AsyncConnection, pool_id: str, project_id: str | None) -> None:
+    await conn.execute(update(pools).where(pools.c.id == pool_id).values(project_id=project_id))
+
+
+async def by_name(conn: AsyncConnection, name: str) -> Pool | None:
+    row = (await conn.execute(select(pools).where(pools.c.name == name))).first()
+    return Pool.from_row(row) if row is not None else None
+
+
+def _columns(pool: Pool) -> dict[str, Any]:
+    """The columns a pool's owner writes (never its id, timestamps or project_id)."""
     return {
         "name": pool.name,
         "description": pool.description,

@@ -50,6 +50,8 @@ pools = Table(
     Column("also_notifies", JSON, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime),
+    # Designate's pool project_id: set only through the API's pool writes, shown as given.
+    Column("project_id", String(255)),
 )
 
 zones = Table(
@@ -209,6 +211,45 @@ target_states = Table(
     Column("reason", String(32)),
     Column("last_error", Text),
     Column("checked_at", DateTime, nullable=False),
+)
+
+# Designate's admin resources. Names and patterns are unique by constraint, so two admins
+# creating the same one at once get one row and one 409, never two rows.
+tlds = Table(
+    "tlds",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    # Lower-case, no trailing dot ("org", "co.uk").
+    Column("name", NAME, nullable=False, unique=True),
+    Column("description", String(160)),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
+)
+
+blacklists = Table(
+    "blacklists",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    # A Python regular expression searched in new zone names.
+    Column("pattern", String(255), nullable=False, unique=True),
+    Column("description", String(160)),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
+)
+
+tsigkeys = Table(
+    "tsigkeys",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("name", String(160), nullable=False, unique=True),
+    Column("algorithm", String(32), nullable=False),
+    # Base64, as given (Designate returns it in clear to admins).
+    Column("secret", String(160), nullable=False),
+    # POOL or ZONE, and the id of that pool or zone.
+    Column("scope", String(16), nullable=False),
+    Column("resource_id", UUID, nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
 )
 
 # Built-in API tokens (api.auth.strategy = token). Only a SHA-256 of each token is kept: a

@@ -19,7 +19,7 @@ from zonekeeper.domain import transfers
 from zonekeeper.domain.models import ListQuery, Zone
 from zonekeeper.service import context, zones
 from zonekeeper.service.env import ServiceEnv
-from zonekeeper.storage import pools
+from zonekeeper.storage import pools, tsigkeys
 from zonekeeper.storage.pools import Pool
 from zonekeeper.worker import probe, targets, transfer_checks
 from zonekeeper.worker.plan import Reason
@@ -42,6 +42,7 @@ async def diagnose(env: ServiceEnv, zone_name: str) -> list[Finding]:
         return [Finding(False, "database", f"no zone named {zone_name}")]
     async with env.db.read() as conn:
         pool = await pools.get_pool(conn, zone.pool_id)
+        pool = pool and await tsigkeys.resolve(conn, pool)  # targets' keys by tsigkey_id
     findings = [_database(zone)]
     if pool is None:
         return [*findings, Finding(False, "database", f"pool {zone.pool_id} is missing")]

@@ -21,7 +21,7 @@ from zonekeeper import backends
 from zonekeeper.domain import transfers
 from zonekeeper.domain.models import Action, NameserverState, TargetState, Zone
 from zonekeeper.service.env import ServiceEnv
-from zonekeeper.storage import changes, claims, nameserver_states, pools, target_states
+from zonekeeper.storage import changes, claims, nameserver_states, pools, target_states, tsigkeys
 from zonekeeper.storage import recordsets as recordset_rows
 from zonekeeper.storage import zones as zone_rows
 from zonekeeper.worker import plan, probe, targets
@@ -104,6 +104,7 @@ class Worker:
         deleting = zone.action == Action.DELETE
         async with self.env.db.read() as conn:
             pool = await pools.get_pool(conn, zone.pool_id)
+            pool = pool and await tsigkeys.resolve(conn, pool)  # targets' keys by tsigkey_id
             known = {s.target: s for s in await target_states.for_zone(conn, zone.id)}
             soa = None if deleting else await recordset_rows.soa_data(conn, zone)
         if pool is None:
