@@ -189,3 +189,16 @@ def test_serve_refuses_a_sink_template_its_handler_cannot_fill(
         "error: sink.neutron_floatingip.format: %(hostname)s cannot be filled in name template "
     )
     assert not (tmp_path / "data").exists()  # refused before anything was opened
+
+
+def test_serve_on_a_data_dir_it_cannot_make_says_so_in_one_line(
+    tmp_path: Path, workdir: Path
+) -> None:
+    (tmp_path / "a-file").touch()
+    data = tmp_path / "a-file" / "data"
+    flags = ["--api-listen", "127.0.0.1:0", "--dns-listen", "127.0.0.1:0"]
+    line = one_error_line(zonekeeper("serve", *flags, "--data-dir", str(data), cwd=workdir))
+    assert line == (
+        f"error: cannot make the data directory {data}: Not a directory; "
+        "choose another with --data-dir (or ZONEKEEPER_DATA_DIR)"
+    )
