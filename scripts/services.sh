@@ -63,6 +63,7 @@ pg_test_database() {
 }
 
 postgresql() {
+    command -v psql >/dev/null || install postgresql-client  # to tell running from missing
     if pg_sql 'SELECT 1' >/dev/null 2>&1; then
         say "PostgreSQL already running on 127.0.0.1:$PG_PORT: left alone"
         pg_test_database
@@ -98,6 +99,7 @@ without a password; the tests need PostgreSQL there with trust auth for 127.0.0.
 maria_tcp() { mariadb -h 127.0.0.1 -P "$MARIADB_PORT" -u root --connect-timeout=3 -e "$1"; }
 
 mariadb_server() {
+    command -v mariadb >/dev/null || install mariadb-client
     if maria_tcp 'SELECT 1' >/dev/null 2>&1; then
         say "MariaDB already running on 127.0.0.1:$MARIADB_PORT: left alone"
         maria_tcp 'CREATE DATABASE IF NOT EXISTS test'

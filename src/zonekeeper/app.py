@@ -84,7 +84,6 @@ class App:
         db = self.env.db
         if db.is_sqlite:
             # The embedded default migrates itself; shared databases use `zonekeeper db upgrade`.
-            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
             await migrate.upgrade(db.url)
         else:
             await migrate.require_current(db.url)

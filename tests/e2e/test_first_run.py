@@ -189,3 +189,37 @@ def test_serve_refuses_a_sink_template_its_handler_cannot_fill(
         "error: sink.neutron_floatingip.format: %(hostname)s cannot be filled in name template "
     )
     assert not (tmp_path / "data").exists()  # refused before anything was opened
+
+
+def test_serve_on_a_data_dir_it_cannot_make_says_so_in_one_line(
+    tmp_path: Path, workdir: Path
+) -> None:
+    (tmp_path / "a-file").touch()
+    data = tmp_path / "a-file" / "data"
+    flags = ["--api-listen", "127.0.0.1:0", "--dns-listen", "127.0.0.1:0"]
+    line = one_error_line(zonekeeper("serve", *flags, "--data-dir", str(data), cwd=workdir))
+    assert line == (
+        f"error: cannot make the data directory {data}: Not a directory; "
+        "choose another with --data-dir (or ZONEKEEPER_DATA_DIR)"
+    )
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["pool", "update", "--file"]], ids=" ".join)
+def test_a_database_url_leaves_the_data_dir_alone(
+    command: list[str], tmp_path: Path, workdir: Path
+) -> None:
+    pools = tmp_path / "pools.yaml"
+    pool = {
+        "name": "default",
+        "ns_records": [{"hostname": "ns1.example.net.", "priority": 1}],
+        "nameservers": [{"host": "127.0.0.1", "port": 5354}],
+        "targets": [{"type": "embedded"}],
+    }
+    pools.write_text(yaml.safe_dump([pool]))
+    args = [*command, str(pools)] if command[-1] == "--file" else command
+    url = f"sqlite+aiosqlite:///{tmp_path / 'elsewhere' / 'zk.sqlite'}"
+    env = {"ZONEKEEPER_DATA_DIR": str(tmp_path / "unused")}
+    done = zonekeeper(*args, "--database-url", url, cwd=workdir, env=env)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "elsewhere" / "zk.sqlite").is_file()
+    assert not (tmp_path / "unused").exists()

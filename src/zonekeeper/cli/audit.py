@@ -7,19 +7,25 @@ refused as a mass deletion (nothing deleted).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.markup import escape
 
 from zonekeeper.cli import failure
 from zonekeeper.config import Settings
-from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import migrate
-from zonekeeper.storage.database import Database
-from zonekeeper.worker import audit as audits
+
+if TYPE_CHECKING:
+    from zonekeeper.worker import audit as audits
 
 
 def run(console: Console, settings: Settings, repair: bool, force: bool, threshold: int) -> int:
     """Report (and with ``repair`` mend) what the pool audits find; returns the exit code."""
+    # Imported here so `--help` stays fast.
+    from zonekeeper.service.env import ServiceEnv
+    from zonekeeper.storage.database import Database
+    from zonekeeper.worker import audit as audits
 
     async def both() -> tuple[audits.SerialReport, audits.OrphanReport]:
         await migrate.require_current(settings.effective_database_url())

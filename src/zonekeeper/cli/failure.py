@@ -22,6 +22,7 @@ _HINTS = {
     migrate.Unmigrated: "start `zonekeeper serve` once or run `zonekeeper db upgrade`, "
     "or point --data-dir or --database-url (or --config) at your database",
     migrate.Unreachable: "check --database-url (or database_url in --config)",
+    migrate.NoPlace: "choose another with --data-dir (or ZONEKEEPER_DATA_DIR)",
 }
 
 

@@ -142,10 +142,7 @@ def db_upgrade(
     it is missing."""
     settings = options.settings(config_file, database_url=database_url, data_dir=data_dir)
     _logging(settings.log_level)
-    url = settings.effective_database_url()
-    if url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    failure.run(migrate.upgrade(url, revision))
+    failure.run(migrate.upgrade(settings.effective_database_url(), revision))
     typer.echo(f"database at {revision}")
 
 

@@ -138,7 +138,6 @@ async def _run(settings: config.Settings, call: Any, *args: Any, create: bool) -
     migrated (``migrate.NotReady``), and nothing is created."""
     url = settings.effective_database_url()
     if create and url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         await migrate.upgrade(url)
     else:
         await migrate.require_current(url)

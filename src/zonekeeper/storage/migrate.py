@@ -29,6 +29,10 @@ class Unreachable(NotReady):
     """The database server cannot be reached, or refuses us."""
 
 
+class NoPlace(NotReady):
+    """The embedded SQLite database's directory cannot be made (not permitted, a file there)."""
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -37,7 +41,9 @@ def alembic_config(url: str) -> Config:
 
 
 async def upgrade(url: str, revision: str = "head") -> None:
-    """Apply migrations up to ``revision``. Idempotent."""
+    """Apply migrations up to ``revision``, making an SQLite file's directory first when
+    missing (NoPlace when it cannot be made). Idempotent."""
+    _make_sqlite_dir(url)
     engine = create_async_engine(url)
     try:
         conn = await _connect(engine, url)
@@ -77,6 +83,17 @@ async def require_current(url: str) -> None:
         raise Unmigrated(
             f"the database {where} is not migrated (at {at}, needs {', '.join(heads)})"
         )
+
+
+def _make_sqlite_dir(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return
+    directory = Path(parsed.database).parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise NoPlace(f"cannot make the data directory {directory}: {error.strerror}") from error
 
 
 def _require_sqlite_file(url: str) -> None:
