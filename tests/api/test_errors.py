@@ -108,6 +108,25 @@ async def test_wrong_method_is_405(client: httpx.AsyncClient, method: str, path:
     assert "message" not in document
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/v2/zones", "GET, POST"),
+        ("DELETE", "/v2/zones/", "GET, POST"),
+        ("PUT", f"/v2/zones/{uuid.uuid4()}", "DELETE, GET, PATCH"),
+        ("PATCH", f"/v2/zones/{uuid.uuid4()}/recordsets/{uuid.uuid4()}", "DELETE, GET, PUT"),
+        ("POST", "/", "GET"),
+        ("POST", "/openapi.json", "GET, HEAD"),
+    ],
+)
+async def test_405_allows_every_method_of_the_path(
+    client: httpx.AsyncClient, method: str, path: str, allow: str
+) -> None:
+    response = await client.request(method, path)
+    assert_error(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == allow
+
+
 async def test_declared_body_over_limit_is_413(client: httpx.AsyncClient) -> None:
     body = b'{"name": "' + b"a" * 120_000 + b'"}'
     response = await client.post(
