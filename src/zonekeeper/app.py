@@ -8,17 +8,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import resource
 import signal
-import socket
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import uvicorn
-
+from zonekeeper.api import server as api_server
 from zonekeeper.api.app import create_app
-from zonekeeper.config import Settings, connect_address, parse_hostport
+from zonekeeper.config import Settings, connect_address
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.integrations import neutron, nova
 from zonekeeper.service import pools as pool_service
@@ -58,7 +57,7 @@ class App:
     worker: Worker | None = None
     sink: Consumer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _api: uvicorn.Server | None = None
+    _api: api_server.Server | None = None
 
     async def serve(self) -> None:
         """Run the roles until SIGINT/SIGTERM, then stop cleanly."""
@@ -66,6 +65,7 @@ class App:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        raise_open_files_limit()
         try:
             await self._start()
             await stop.wait()
@@ -88,7 +88,7 @@ class App:
             await pool_service.ensure_default_pool(self.env, [address])
         if Role.API in self.roles:
             # First in _tasks: _stop lets it finish the requests in flight.
-            self._api, api_task = await _start_api(self.env, self.settings)
+            self._api, api_task = await api_server.start(create_app(self.env), self.settings.api)
             self._tasks.append(api_task)
         if self.worker is not None:
             await self.env.db.listen_for_wakeups()
@@ -132,6 +132,21 @@ class App:
         if self.mini_dns is not None:
             await self.mini_dns.stop()
         await self.env.db.close()
+
+
+def raise_open_files_limit() -> None:
+    """Raise this process's soft open-files limit to the hard one: the soft default (often
+    1024) is what a flood of HTTP connections would exhaust, starving the mini-DNS and the
+    database of descriptors (the API's connection cap is fitted to the raised limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == hard:
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (OSError, ValueError) as error:  # e.g. an unlimited hard value the kernel refuses
+        log.warning("open-files limit stays at %d: %s", soft, error)
+        return
+    log.info("open-files limit raised from %d to %d", soft, hard)
 
 
 def periodic_audits(env: ServiceEnv) -> list[Coroutine[Any, Any, None]]:
@@ -182,44 +197,3 @@ def inventory(settings: Settings) -> dict[str, ExistingIds]:
     if settings.compute_api.endpoints:
         found["instance"] = nova.NovaClient(settings.compute_api).instance_ids
     return found
-
-
-async def _start_api(
-    env: ServiceEnv, settings: Settings
-) -> tuple[uvicorn.Server, asyncio.Task[None]]:
-    host, port = parse_hostport(settings.api.listen, 9001)
-    config = uvicorn.Config(
-        create_app(env),
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        server_header=False,
-    )
-    server = _ApiServer(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()  # raises the bind error
-            raise RuntimeError("API server stopped while starting")
-        await asyncio.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()
-    log.info("API listening on http://%s:%d", _url_host(bound[0]), bound[1])
-    return server, task
-
-
-class _ApiServer(uvicorn.Server):
-    """uvicorn without its own signal handlers: ``App.serve`` owns SIGINT/SIGTERM."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def _url_host(host: str) -> str:
-    try:
-        socket.inet_pton(socket.AF_INET6, host)
-    except OSError:
-        return host
-    return f"[{host}]"

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ZONEKEEPER = str(Path(sys.executable).with_name("zonekeeper"))
@@ -21,7 +23,8 @@ _READY = {"serve": (_API, _DNS, _WORKER), "api": (_API,), "worker": (_WORKER,), 
 
 class Serve:
     """One `zonekeeper serve` (or ``command``) process; its log is collected in ``lines``.
-    ``api_port`` and ``dns_port`` are 0 for a role without that listener."""
+    ``api_port`` and ``dns_port`` are 0 for a role without that listener. ``open_files``
+    sets the process's open-files limit (soft and hard)."""
 
     def __init__(
         self,
@@ -30,6 +33,7 @@ class Serve:
         database_url: str | None = None,
         env: dict[str, str] | None = None,
         command: str = "serve",
+        open_files: int | None = None,
     ) -> None:
         self.command = command
         args = [ZONEKEEPER, command]
@@ -48,6 +52,7 @@ class Serve:
             stderr=subprocess.STDOUT,
             text=True,
             env={**os.environ, **(env or {})},
+            preexec_fn=None if open_files is None else _limit_open_files(open_files),
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -96,3 +101,10 @@ class Serve:
         self._reader.join(5)
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+def _limit_open_files(limit: int) -> Callable[[], None]:
+    def limit_in_child() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    return limit_in_child
