@@ -184,15 +184,35 @@ async def test_empty_body_is_400(client: httpx.AsyncClient, body: bytes) -> None
 
 
 @pytest.mark.parametrize(
-    "body",
-    [b"{", b'{"name": }', b'{"ttl": NaN}', b"\xff\xfe{}", b"[" * 50_000 + b"]" * 50_000],
-    ids=["truncated", "no-value", "nan", "not-utf8", "deep"],
+    ("body", "message"),
+    [
+        (b"{", "Invalid JSON: Expecting property name enclosed in double quotes at position 1"),
+        (b'{"name": }', "Invalid JSON: Expecting value at position 9"),
+        (b'{"name": "\xff"}', "Invalid JSON: not UTF-8 JSON text"),
+        (b"[" * 50_000 + b"]" * 50_000, "JSON nests too deeply"),
+        (b'{"ttl": 1' + b"0" * 5000 + b"}", "Invalid JSON: a number has too many digits"),
+    ],
+    ids=["truncated", "no-value", "not-utf8", "deep", "long-number"],
 )
-async def test_malformed_json_is_400(client: httpx.AsyncClient, body: bytes) -> None:
+async def test_malformed_json_is_400(client: httpx.AsyncClient, body: bytes, message: str) -> None:
     response = await client.post(
         "/v2/zones", content=body, headers={"Content-Type": "application/json"}
     )
-    assert_error(response, 400, "invalid_json")
+    assert assert_error(response, 400, "invalid_json")["message"] == message
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_a_non_finite_number_is_refused_where_it_stands(
+    client: httpx.AsyncClient, constant: str
+) -> None:
+    body = f'{{"name": "a.example.", "email": "a@a.example", "ttl": {constant}}}'.encode()
+    response = await client.post("/v2/zones", content=body, headers=JSON)
+    document = assert_error(response, 400, "invalid_object")
+    errors_ = document["errors"]
+    assert isinstance(errors_, dict)
+    (error,) = errors_["errors"]
+    assert error["path"] == ["ttl"]
+    assert error["message"] == f"{constant} is not a JSON number: numbers must be finite"
 
 
 @pytest.mark.parametrize("body", [[], "zone", 5, None])
