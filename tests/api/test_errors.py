@@ -261,3 +261,29 @@ async def test_unexpected_failure_is_logged_json_500(
     assert "zones" not in str(document.get("message"))  # no internals leak
     rid = str(document["request_id"])
     assert any(rid in record.getMessage() for record in caplog.records)
+
+
+async def test_an_empty_zone_name_is_a_field_error(client: httpx.AsyncClient) -> None:
+    body = {"name": "", "email": "admin@example.org"}
+    response = await client.post("/v2/zones", json=body, headers={"X-Auth-Project-ID": "p"})
+    document = assert_error(response, 400, "invalid_object")
+    assert document["errors"] == {
+        "errors": [
+            {
+                "path": ["name"],
+                "message": "'' is not a 'zonename'",
+                "validator": "format",
+                "validator_value": "zonename",
+            }
+        ]
+    }
+
+
+async def test_a_whole_number_written_with_a_fraction_is_an_integer(
+    client: httpx.AsyncClient,
+) -> None:
+    body = b'{"name": "whole.example.", "email": "a@whole.example", "ttl": 3e2}'
+    headers = {**JSON, "X-Auth-Project-ID": "p"}
+    response = await client.post("/v2/zones", content=body, headers=headers)
+    assert response.status_code == 202, response.text
+    assert response.json()["ttl"] == 300

@@ -121,7 +121,7 @@ def _is_json(content_type: str) -> bool:
 
 def _decode(raw: bytes) -> Any:
     try:
-        return json.loads(raw, parse_constant=_NonFinite)
+        return json.loads(raw, parse_constant=_NonFinite, parse_float=_number)
     except RecursionError:
         raise errors.InvalidJson("JSON nests too deeply") from None
     except json.JSONDecodeError as exc:
@@ -130,6 +130,13 @@ def _decode(raw: bytes) -> Any:
         raise errors.InvalidJson("Invalid JSON: not UTF-8 JSON text") from None
     except ValueError:  # Python's limit on the digits of an integer
         raise errors.InvalidJson("Invalid JSON: a number has too many digits") from None
+
+
+def _number(text: str) -> int | float:
+    """A JSON number written with a fraction or exponent: an int when its value is whole
+    (``300.0``, ``3e2``), as JSON Schema's ``integer`` counts it, so integer fields take it."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
 
 
 @dataclass(frozen=True, slots=True)

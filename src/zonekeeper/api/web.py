@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import pydantic_core
+from fastapi import Path
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -15,7 +16,12 @@ from starlette.requests import Request
 from zonekeeper.domain import errors
 from zonekeeper.service.env import ServiceEnv
 
-UUID_PATTERN: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+UUID_REGEX: Final = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
+UUID_PATTERN: Final = re.compile(UUID_REGEX)
+
+PathId = Annotated[str, Path(json_schema_extra={"pattern": f"^{UUID_REGEX}$"})]
+"""A path id: documented as a UUID, checked by :func:`path_id` (so that anything else gets
+Designate's ``invalid_uuid``, not the framework's validation error)."""
 
 
 class SelfLink(BaseModel):
