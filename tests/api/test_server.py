@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import resource
+import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -29,17 +30,22 @@ GET = b"GET / HTTP/1.1\r\nHost: api.test\r\n\r\n"
 
 
 @pytest.fixture
-async def port(env: ServiceEnv) -> AsyncIterator[int]:
+async def api(env: ServiceEnv) -> AsyncIterator[server.Server]:
     """The API on a free port with small limits (LIMITS)."""
     api, task = await server.start(create_app(env), ApiSettings(**LIMITS))
     try:
-        yield server.address(api)[1]
+        yield api
     finally:
         api.should_exit = True
         done, _ = await asyncio.wait([task], timeout=5)
         if not done:  # a request still waiting for its body (a server without deadlines)
             api.force_exit = True
             await task
+
+
+@pytest.fixture
+def port(api: server.Server) -> int:
+    return server.address(api)[1]
 
 
 async def connect(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -71,6 +77,16 @@ def assert_refusal(status: int, body: bytes, code: int, type_: str) -> None:
     document: dict[str, Any] = json.loads(body)
     assert document["code"] == code and document["type"] == type_
     assert document["request_id"].startswith("req-") and document["message"]
+
+
+async def test_responses_are_not_held_back_by_nagle(api: server.Server, port: int) -> None:
+    reader, writer = await connect(port)
+    writer.write(GET)
+    await read_response(reader)
+    (connection,) = api.server_state.connections
+    sock = connection.transport.get_extra_info("socket")
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    writer.close()
 
 
 async def test_a_connection_that_sends_nothing_is_closed(port: int) -> None:

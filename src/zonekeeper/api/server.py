@@ -42,6 +42,7 @@ class Server(uvicorn.Server):
         self.room = asyncio.Semaphore(max_connections)
         self.listener: socket.socket | None = None
         self._acceptor: asyncio.Task[None] | None = None
+        self._connecting: set[asyncio.Task[None]] = set()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -66,7 +67,7 @@ class Server(uvicorn.Server):
     async def _accept_forever(self, listener: socket.socket) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            await self.room.acquire()  # released when a connection closes
+            await self.room.acquire()  # released when the connection closes
             try:
                 conn, _ = await loop.sock_accept(listener)
             except OSError as error:  # e.g. EMFILE: the reserve was not enough; retry soon
@@ -74,11 +75,21 @@ class Server(uvicorn.Server):
                 log.warning("API cannot accept a connection: %s", error)
                 await asyncio.sleep(0.5)
                 continue
-            try:
-                await loop.connect_accepted_socket(self._protocol, conn)
-            except OSError:  # the client left before its connection was set up
-                conn.close()
-                self.room.release()
+            # asyncio sets TCP_NODELAY only on sockets whose proto says TCP, which those of a
+            # plain listening socket do not: without it, Nagle's algorithm holds each
+            # response's second segment for the client's delayed ACK (about 40 ms).
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # Set up in a task of its own, so that the next connection is accepted meanwhile.
+            task = asyncio.create_task(self._connect(conn))
+            self._connecting.add(task)
+            task.add_done_callback(self._connecting.discard)
+
+    async def _connect(self, conn: socket.socket) -> None:
+        try:
+            await asyncio.get_running_loop().connect_accepted_socket(self._protocol, conn)
+        except OSError:  # the client left before its connection was set up
+            conn.close()
+            self.room.release()
 
     def _protocol(self) -> GuardedProtocol:
         return GuardedProtocol(
