@@ -51,7 +51,11 @@ class Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await self.lifespan.startup()
         self.servers = []  # uvicorn's own listeners: none, the acceptor replaces them
-        self.listener = _listen(self.config.host, self.config.port, self.config.backlog)
+        try:
+            self.listener = _listen(self.config.host, self.config.port, self.config.backlog)
+        except OSError as error:  # as uvicorn does: one line, and the process exits 1
+            log.error("API cannot listen: %s", error)
+            raise SystemExit(1) from None
         self._acceptor = asyncio.create_task(self._accept_forever(self.listener))
         self.started = True
 
@@ -103,14 +107,14 @@ class Server(uvicorn.Server):
 
 async def start(app: Any, settings: ApiSettings) -> tuple[Server, asyncio.Task[None]]:
     """Serve ``app`` on ``settings.listen``; returns once listening (the address is logged).
-    Raises the bind error (OSError) if it cannot listen."""
+    Raises SystemExit(1), after logging why, if it cannot listen."""
     host, port = parse_hostport(settings.listen, 9001)
     limits = Limits(read_timeout=settings.read_timeout, max_header_bytes=settings.max_header_bytes)
     server = Server(config(app, host, port, settings), limits, connection_cap(settings))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
-            task.result()  # raises the bind error
+            task.result()  # raises the SystemExit of a failed bind
             raise RuntimeError("API server stopped while starting")
         await asyncio.sleep(0.01)
     log.info("API listening on http://%s:%d", *address(server))
