@@ -40,15 +40,7 @@ class FloatingIpUpdate(TypedDict, total=False):
     with ``"ptrdname": null``."""
 
     ptrdname: Required[
-        Annotated[
-            str,
-            Field(
-                max_length=255,
-                description="FQDN, final dot",
-                json_schema_extra={"pattern": names.HOSTNAME_PATTERN, "maxLength": 254},
-            ),
-        ]
-        | None
+        Annotated[str, web.dns_name_field(names.HOSTNAME_PATTERN, "FQDN, final dot")] | None
     ]
     ttl: Annotated[int, Field(ge=1, le=MAX_TTL)] | None
     description: Annotated[str, Field(max_length=160)] | None

@@ -36,14 +36,7 @@ class RecordSetCreate(TypedDict, total=False):
     """The body of ``POST /v2/zones/{zone_id}/recordsets``."""
 
     name: Required[
-        Annotated[
-            str,
-            Field(
-                max_length=255,
-                description="FQDN inside the zone",
-                json_schema_extra={"pattern": names.RECORDSET_NAME_PATTERN, "maxLength": 254},
-            ),
-        ]
+        Annotated[str, web.dns_name_field(names.RECORDSET_NAME_PATTERN, "FQDN inside the zone")]
     ]
     type: Required[Annotated[str, Field(max_length=16, description="A, AAAA, MX, ...")]]
     records: Records

@@ -10,7 +10,8 @@ from typing import Annotated, Any, Final
 import pydantic_core
 from fastapi import Path
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from pydantic.config import JsonDict
 from starlette.requests import Request
 
 from zonekeeper.domain import errors
@@ -28,6 +29,14 @@ class SelfLink(BaseModel):
     """``links`` of one object: its absolute URL."""
 
     self: str
+
+
+def dns_name_field(pattern: str, description: str) -> Any:
+    """The ``Field`` of a body key holding a DNS name: at most 255 characters, as the service
+    checks; documented with ``pattern`` and 254 characters, the longest text that fits a name's
+    255 wire octets (so that the document promises nothing the service refuses)."""
+    extra: JsonDict = {"pattern": pattern, "maxLength": 254}
+    return Field(max_length=255, description=description, json_schema_extra=extra)
 
 
 def env_of(request: Request) -> ServiceEnv:

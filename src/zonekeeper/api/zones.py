@@ -58,14 +58,7 @@ class ZoneCreate(TypedDict, total=False):
     """The body of ``POST /v2/zones`` (``pool_id`` is also accepted, and ignored)."""
 
     name: Required[
-        Annotated[
-            str,
-            Field(
-                max_length=255,
-                description="FQDN, with final dot",
-                json_schema_extra={"pattern": names.ZONE_NAME_PATTERN, "maxLength": 254},
-            ),
-        ]
+        Annotated[str, web.dns_name_field(names.ZONE_NAME_PATTERN, "FQDN, with final dot")]
     ]
     email: Required[Email]
     ttl: Ttl
