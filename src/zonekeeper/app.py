@@ -9,15 +9,15 @@ import asyncio
 import contextlib
 import logging
 import os
+import resource
 import signal
 import socket
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import uvicorn
-
+from zonekeeper.api import server as api_server
 from zonekeeper.api.app import create_app
 from zonekeeper.config import Settings, connect_address, parse_hostport
 from zonekeeper.dns.server import MiniDns
@@ -64,7 +64,7 @@ class App:
     worker: Worker | None = None
     sink: Consumer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _api: uvicorn.Server | None = None
+    _api: api_server.Server | None = None
     _api_socket: socket.socket | None = None
 
     async def serve(self) -> None:
@@ -73,6 +73,7 @@ class App:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        raise_open_files_limit()
         try:
             await self._start()
             await stop.wait()
@@ -105,7 +106,9 @@ class App:
             await pool_service.ensure_default_pool(self.env, [address])
         if self._api_socket is not None:
             # First in _tasks: _stop lets it finish the requests in flight.
-            self._api, api_task = await _start_api(self.env, self._api_socket)
+            self._api, api_task = await api_server.start(
+                create_app(self.env), self.settings.api, self._api_socket
+            )
             self._tasks.append(api_task)
         if self.worker is not None:
             await self.env.db.listen_for_wakeups()
@@ -151,6 +154,21 @@ class App:
         if self.mini_dns is not None:
             await self.mini_dns.stop()
         await self.env.db.close()
+
+
+def raise_open_files_limit() -> None:
+    """Raise this process's soft open-files limit to the hard one: the soft default (often
+    1024) is what a flood of HTTP connections would exhaust, starving the mini-DNS and the
+    database of descriptors (the API's connection cap is fitted to the raised limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == hard:
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (OSError, ValueError) as error:  # e.g. an unlimited hard value the kernel refuses
+        log.warning("open-files limit stays at %d: %s", soft, error)
+        return
+    log.info("open-files limit raised from %d to %d", soft, hard)
 
 
 def periodic_audits(env: ServiceEnv) -> list[Coroutine[Any, Any, None]]:
@@ -218,10 +236,7 @@ def _listen_socket(listen: str) -> socket.socket:
     Raises ListenError."""
     host, port = parse_hostport(listen, 9001)
     try:
-        family, _, _, _, address = socket.getaddrinfo(
-            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        return socket.create_server(address, family=family)
+        return api_server.listen(host, port)
     except OSError as error:
         raise ListenError(f"the API cannot listen on {listen}: {_why(error)}") from error
 
@@ -232,44 +247,3 @@ def _why(error: OSError) -> str:
     if isinstance(error, socket.gaierror) or not error.errno:
         return error.strerror or str(error)
     return os.strerror(error.errno)
-
-
-async def _start_api(
-    env: ServiceEnv, sock: socket.socket
-) -> tuple[uvicorn.Server, asyncio.Task[None]]:
-    host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(
-        create_app(env),
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        server_header=False,
-    )
-    server = _ApiServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()  # raises what stopped it
-            raise RuntimeError("API server stopped while starting")
-        await asyncio.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()
-    log.info("API listening on http://%s:%d", _url_host(bound[0]), bound[1])
-    return server, task
-
-
-class _ApiServer(uvicorn.Server):
-    """uvicorn without its own signal handlers: ``App.serve`` owns SIGINT/SIGTERM."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def _url_host(host: str) -> str:
-    try:
-        socket.inet_pton(socket.AF_INET6, host)
-    except OSError:
-        return host
-    return f"[{host}]"

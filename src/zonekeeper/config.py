@@ -56,6 +56,19 @@ class ApiSettings(_Section):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     max_body_bytes: int = 114688
     """Request bodies larger than this are refused with 413 (Designate's oslo sizelimit)."""
+    read_timeout: float = Field(default=15.0, gt=0)
+    """Seconds a client has to send a whole request, headers and body, from its first byte.
+    A slower client (or a stalled one) gets 408, or mid-body a closed connection."""
+    keep_alive_timeout: float = Field(default=5.0, gt=0)
+    """Seconds a connection on which nothing arrives stays open: a new one before its first
+    request, or a kept-alive one between requests. Rounded to whole seconds."""
+    max_header_bytes: int = Field(default=32768, ge=1024)
+    """Largest request line plus headers, in bytes; a larger request gets 431."""
+    max_connections: int = Field(default=1000, ge=1)
+    """Most client connections open at once; past it new connections wait in the listen queue
+    until one closes. Lowered at start-up to leave 256 descriptors of the open-files limit
+    (whose soft value is first raised to the hard one) to the mini-DNS, the database and the
+    worker."""
     default_limit: int = 20
     """Page size when a list request gives no `limit`."""
     max_limit: int = 1000

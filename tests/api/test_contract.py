@@ -59,7 +59,7 @@ RESOURCES = [
         bodies=[{"name": f"c{i}.example.", "email": "hostmaster@example.org"} for i in range(5)],
         update_method="PATCH",
         update={"ttl": 600, "description": "changed"},
-        invalid={"name": "x.example.", "ttl": "600"},
+        invalid={"name": "x.example.", "email": "a@x.example", "ttl": "600"},
         not_found_type="zone_not_found",
         # A deleted zone stays (DELETE / PENDING) until the worker has removed it everywhere.
         gone_after_delete=False,

@@ -108,6 +108,25 @@ async def test_wrong_method_is_405(client: httpx.AsyncClient, method: str, path:
     assert "message" not in document
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/v2/zones", "GET, POST"),
+        ("DELETE", "/v2/zones/", "GET, POST"),
+        ("PUT", f"/v2/zones/{uuid.uuid4()}", "DELETE, GET, PATCH"),
+        ("PATCH", f"/v2/zones/{uuid.uuid4()}/recordsets/{uuid.uuid4()}", "DELETE, GET, PUT"),
+        ("POST", "/", "GET"),
+        ("POST", "/openapi.json", "GET, HEAD"),
+    ],
+)
+async def test_405_allows_every_method_of_the_path(
+    client: httpx.AsyncClient, method: str, path: str, allow: str
+) -> None:
+    response = await client.request(method, path)
+    assert_error(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == allow
+
+
 async def test_declared_body_over_limit_is_413(client: httpx.AsyncClient) -> None:
     body = b'{"name": "' + b"a" * 120_000 + b'"}'
     response = await client.post(
@@ -165,15 +184,35 @@ async def test_empty_body_is_400(client: httpx.AsyncClient, body: bytes) -> None
 
 
 @pytest.mark.parametrize(
-    "body",
-    [b"{", b'{"name": }', b'{"ttl": NaN}', b"\xff\xfe{}", b"[" * 50_000 + b"]" * 50_000],
-    ids=["truncated", "no-value", "nan", "not-utf8", "deep"],
+    ("body", "message"),
+    [
+        (b"{", "Invalid JSON: Expecting property name enclosed in double quotes at position 1"),
+        (b'{"name": }', "Invalid JSON: Expecting value at position 9"),
+        (b'{"name": "\xff"}', "Invalid JSON: not UTF-8 JSON text"),
+        (b"[" * 50_000 + b"]" * 50_000, "JSON nests too deeply"),
+        (b'{"ttl": 1' + b"0" * 5000 + b"}", "Invalid JSON: a number has too many digits"),
+    ],
+    ids=["truncated", "no-value", "not-utf8", "deep", "long-number"],
 )
-async def test_malformed_json_is_400(client: httpx.AsyncClient, body: bytes) -> None:
+async def test_malformed_json_is_400(client: httpx.AsyncClient, body: bytes, message: str) -> None:
     response = await client.post(
         "/v2/zones", content=body, headers={"Content-Type": "application/json"}
     )
-    assert_error(response, 400, "invalid_json")
+    assert assert_error(response, 400, "invalid_json")["message"] == message
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_a_non_finite_number_is_refused_where_it_stands(
+    client: httpx.AsyncClient, constant: str
+) -> None:
+    body = f'{{"name": "a.example.", "email": "a@a.example", "ttl": {constant}}}'.encode()
+    response = await client.post("/v2/zones", content=body, headers=JSON)
+    document = assert_error(response, 400, "invalid_object")
+    errors_ = document["errors"]
+    assert isinstance(errors_, dict)
+    (error,) = errors_["errors"]
+    assert error["path"] == ["ttl"]
+    assert error["message"] == f"{constant} is not a JSON number: numbers must be finite"
 
 
 @pytest.mark.parametrize("body", [[], "zone", 5, None])
@@ -222,3 +261,29 @@ async def test_unexpected_failure_is_logged_json_500(
     assert "zones" not in str(document.get("message"))  # no internals leak
     rid = str(document["request_id"])
     assert any(rid in record.getMessage() for record in caplog.records)
+
+
+async def test_an_empty_zone_name_is_a_field_error(client: httpx.AsyncClient) -> None:
+    body = {"name": "", "email": "admin@example.org"}
+    response = await client.post("/v2/zones", json=body, headers={"X-Auth-Project-ID": "p"})
+    document = assert_error(response, 400, "invalid_object")
+    assert document["errors"] == {
+        "errors": [
+            {
+                "path": ["name"],
+                "message": "'' is not a 'zonename'",
+                "validator": "format",
+                "validator_value": "zonename",
+            }
+        ]
+    }
+
+
+async def test_a_whole_number_written_with_a_fraction_is_an_integer(
+    client: httpx.AsyncClient,
+) -> None:
+    body = b'{"name": "whole.example.", "email": "a@whole.example", "ttl": 3e2}'
+    headers = {**JSON, "X-Auth-Project-ID": "p"}
+    response = await client.post("/v2/zones", content=body, headers=headers)
+    assert response.status_code == 202, response.text
+    assert response.json()["ttl"] == 300

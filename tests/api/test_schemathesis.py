@@ -1,8 +1,10 @@
 """Property-based run of our own OpenAPI document through the ASGI app: whatever
 schemathesis sends (valid or not), the answer is never a 5xx and always matches the
-documented status codes, content type and response schemas.
+documented status codes, content type and response schemas. And the document says what the
+server enforces, both ways: a request the document allows (positive case) is never refused
+with 400, and one it forbids (negative case) is refused (4xx).
 
-Bounded: 25 examples per operation, derandomized (the same cases every run).
+Bounded: 25 examples per operation and mode, derandomized (the same cases every run).
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.config import SchemathesisConfig
 from schemathesis.python import asgi
 
 from tests.api.conftest import build_env
@@ -31,11 +35,43 @@ from zonekeeper.config import Settings
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage.database import Database
 
+CONFIG = SchemathesisConfig.from_str(
+    """
+[generation]
+mode = "all"
+
+[checks.negative_data_rejection]
+expected-statuses = ["400", "401", "403", "404", "405", "413", "415"]
+"""
+)
+"""Positive and negative cases; a negative case is refused when it gets any of these."""
+
+DATA_DEPENDENT: frozenset[str] = frozenset({"marker_not_found"})
+"""400 types that depend on what exists, not on the request's shape: a document cannot
+promise against them (an unknown marker is Designate's 400, not a 404)."""
+
+
+@schemathesis.check
+def positive_data_not_refused(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> bool | None:
+    """A request the document allows is never a 400 (for its shape)."""
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return None
+    if response.status_code == 400 and response.json().get("type") not in DATA_DEPENDENT:
+        raise AssertionError(
+            f"the document allows this request, the server refused it: {response.text}"
+        )
+    return None
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    positive_data_not_refused,
+    negative_data_rejection,
 ]
 
 
@@ -74,7 +110,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
 
 
 # The cases are generated from the document at import time; they run against `app`.
-schema = schemathesis.openapi.from_asgi("/openapi.json", _app(None))
+schema = schemathesis.openapi.from_asgi("/openapi.json", _app(None), config=CONFIG)
 
 
 @schema.parametrize()

@@ -195,7 +195,7 @@ async def test_openapi_document_describes_bodies(client: httpx.AsyncClient) -> N
     document = (await client.get("/openapi.json")).json()
     create = document["paths"]["/v2/zones"]["post"]
     schema = create["requestBody"]["content"]["application/json"]["schema"]
-    assert schema["required"] == ["name"]
+    assert schema["required"] == ["name", "email"]
     assert schema["additionalProperties"] is False
     assert set(create["responses"]) >= {"201", "202", "400", "409", "413", "415"}
     assert "422" not in document["paths"]["/v2/zones/{zone_id}"]["get"]["responses"]

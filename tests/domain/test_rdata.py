@@ -253,13 +253,35 @@ def test_good_record_is_canonicalised(rtype: str, text: str, expected: str | Non
 def test_every_bad_record_is_listed(rtype: str, texts: list[str]) -> None:
     with pytest.raises(errors.InvalidObject) as caught:
         rdata.canonical_records(rtype, OWNER, texts)
-    expected = [
-        errors.FieldError(
-            ("records", index), f"'{text}' is not a '{rtype}' Record", "format", rtype
-        )
-        for index, text in enumerate(texts)
+    found = list(caught.value.errors)
+    assert [(item.path, item.validator, item.validator_value) for item in found] == [
+        (("records", index), "format", rtype) for index in range(len(texts))
     ]
-    assert list(caught.value.errors) == expected
+    for item, text in zip(found, texts, strict=True):
+        # Designate's message, then (for some types) what exactly is wrong.
+        assert item.message.startswith(f"'{text}' is not a '{rtype}' Record")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (f'"{"x" * 254}"', "Any TXT record string exceeding 255 characters has to be split"),
+        ('"a" "' + "b" * 300 + '"', "Any TXT record string exceeding 255 characters"),
+        ("x" * 300, "TXT record strings over 255 characters have to be split into multiple"),
+        ("hello world", "Empty spaces are not allowed in TXT record, unless wrapped in double"),
+        ('say"hi', "Quotation marks should be escaped with backslash."),
+        ('"say "hi""', "Quotation marks should be escaped with backslash."),
+        ('"open', "TXT record is missing a double quote at its end."),
+        ('"ends\\"', "must not end with a backslash"),
+        ('"two\nlines"'.replace("\\n", "\n"), "must be one line"),
+    ],
+)
+def test_a_refused_txt_says_what_is_wrong(text: str, reason: str) -> None:
+    with pytest.raises(errors.InvalidObject) as caught:
+        rdata.canonical_records("TXT", OWNER, [text])
+    (error,) = caught.value.errors
+    assert error.message.startswith(f"'{text}' is not a 'TXT' Record: ")
+    assert reason in error.message
 
 
 @pytest.mark.parametrize(("rtype", "text", "expected"), GOOD)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ZONEKEEPER = str(Path(sys.executable).with_name("zonekeeper"))
@@ -28,7 +30,8 @@ _READY = {
 
 class Serve:
     """One `zonekeeper serve` (or ``command``) process; its log is collected in ``lines``.
-    ``api_port`` and ``dns_port`` are 0 for a role without that listener."""
+    ``api_port`` and ``dns_port`` are 0 for a role without that listener. ``open_files``
+    sets the process's open-files limit (soft and hard)."""
 
     def __init__(
         self,
@@ -38,6 +41,7 @@ class Serve:
         env: dict[str, str] | None = None,
         command: str = "serve",
         start_timeout: float = 30.0,
+        open_files: int | None = None,
     ) -> None:
         self.command = command
         args = [ZONEKEEPER, command]
@@ -46,9 +50,7 @@ class Serve:
         if command in ("serve", "mdns"):
             args += ["--dns-listen", "127.0.0.1:0"]
         self.data_dir = data_dir
-        if command != "sink":  # the sink keeps no files: it takes only the database URL
-            args += ["--data-dir", str(data_dir)]
-        args += list(extra_args)
+        args += ["--data-dir", str(data_dir), *extra_args]
         if database_url:
             args += ["--database-url", database_url]
         self.lines: list[str] = []
@@ -58,6 +60,7 @@ class Serve:
             stderr=subprocess.STDOUT,
             text=True,
             env={**os.environ, **(env or {})},
+            preexec_fn=None if open_files is None else _limit_open_files(open_files),
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -106,3 +109,10 @@ class Serve:
         self._reader.join(5)
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+def _limit_open_files(limit: int) -> Callable[[], None]:
+    def limit_in_child() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    return limit_in_child

@@ -64,8 +64,9 @@ async def read_object(request: Request) -> dict[str, Any]:
         raise errors.UnsupportedContentType("A body needs Content-Type: application/json")
     document = _decode(raw)
     if not isinstance(document, dict):
-        raise errors.InvalidObject([_type_error((), document, "object")])
-    reasons = list(_unstorable_text(document, ()))
+        reasons = list(_unstorable_values(document, ()))
+        raise errors.InvalidObject(reasons or [_type_error((), document, "object")])
+    reasons = list(_unstorable_values(document, ()))
     if reasons:
         raise errors.InvalidObject(reasons)
     return document
@@ -120,32 +121,48 @@ def _is_json(content_type: str) -> bool:
 
 def _decode(raw: bytes) -> Any:
     try:
-        return json.loads(raw, parse_constant=_refuse_constant)
+        return json.loads(raw, parse_constant=_NonFinite, parse_float=_number)
     except RecursionError:
         raise errors.InvalidJson("JSON nests too deeply") from None
     except json.JSONDecodeError as exc:
         raise errors.InvalidJson(f"Invalid JSON: {exc.msg} at position {exc.pos}") from None
-    except ValueError:  # UnicodeDecodeError, or a NaN/Infinity refused below
+    except UnicodeDecodeError:
         raise errors.InvalidJson("Invalid JSON: not UTF-8 JSON text") from None
+    except ValueError:  # Python's limit on the digits of an integer
+        raise errors.InvalidJson("Invalid JSON: a number has too many digits") from None
 
 
-def _refuse_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON (RFC 8259); Python's decoder accepts them by default.
-    raise ValueError(name)
+def _number(text: str) -> int | float:
+    """A JSON number written with a fraction or exponent: an int when its value is whole
+    (``300.0``, ``3e2``), as JSON Schema's ``integer`` counts it, so integer fields take it."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
 
 
-def _unstorable_text(value: Any, path: tuple[str | int, ...]) -> Any:
-    """Field errors for strings holding NUL or lone surrogates, which SQL text can't store."""
-    if isinstance(value, str):
+@dataclass(frozen=True, slots=True)
+class _NonFinite:
+    """A NaN, Infinity or -Infinity in the body. They are not JSON (RFC 8259), but Python's
+    decoder reads them; kept as this marker, they are refused with the path where they stand."""
+
+    name: str
+
+
+def _unstorable_values(value: Any, path: tuple[str | int, ...]) -> Any:
+    """Field errors for values no database can store: strings holding NUL or lone
+    surrogates, and the non-numbers NaN and Infinity."""
+    if isinstance(value, _NonFinite):
+        message = f"{value.name} is not a JSON number: numbers must be finite"
+        yield errors.FieldError(path, message, "type", "number")
+    elif isinstance(value, str):
         if "\x00" in value or (not value.isascii() and not _encodable(value)):
             yield errors.FieldError(path, "Text must be valid Unicode without NUL", "format")
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _unstorable_text(key, path)
-            yield from _unstorable_text(item, (*path, key))
+            yield from _unstorable_values(key, path)
+            yield from _unstorable_values(item, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _unstorable_text(item, (*path, index))
+            yield from _unstorable_values(item, (*path, index))
 
 
 def _encodable(text: str) -> bool:

@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from zonekeeper.api import body, web
 from zonekeeper.domain import errors
@@ -35,10 +36,12 @@ STATUS: Final[Mapping[str, int]] = {
     "forbidden": 403,
     "not_found": 404,
     "method_not_allowed": 405,
+    "request_timeout": 408,
     "duplicate": 409,
     "over_quota": 413,
     "request_too_large": 413,
     "unsupported_content_type": 415,
+    "request_headers_too_large": 431,
     "unknown": 500,
     "no_servers_configured": 500,
     "service_unavailable": 503,
@@ -130,7 +133,24 @@ async def _on_http_error(request: Request, exc: Exception) -> web.JsonResponse:
     # Nothing of ours raises other statuses; an unexpected one says as little as possible.
     fallback = errors.BadRequest if exc.status_code < 500 else errors.ZonekeeperError
     error = _HTTP_ERRORS.get(exc.status_code, fallback)
-    return response(error(), request_id(request.scope), exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        # Starlette names only the first route that matched the path; the path may have others.
+        allow = allowed_methods(request, (headers or {}).get("Allow", ""))
+        headers = {**(headers or {}), "Allow": ", ".join(allow)}
+    return response(error(), request_id(request.scope), headers)
+
+
+def allowed_methods(request: Request, named: str) -> list[str]:
+    """Every method the request's path supports, sorted: those of each documented operation
+    whose path template matches it, with ``named`` (Starlette's ``Allow``, which lists only
+    the first route that matched, and covers the undocumented routes such as /openapi.json)."""
+    methods = {method.strip() for method in named.split(",") if method.strip()}
+    paths: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
+    for template, operations in paths.items():
+        if compile_path(template)[0].fullmatch(request.scope["path"]):
+            methods.update(method.upper() for method in operations)
+    return sorted(methods)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> web.JsonResponse:

@@ -11,20 +11,20 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Final, Required
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
 from zonekeeper.api import auth, body, errors, web
 from zonekeeper.domain import errors as domain_errors
+from zonekeeper.domain import names
 from zonekeeper.service import floatingips
 
 MAX_TTL: Final = 2147483647
-KEY_PATTERN: Final = re.compile(
-    r"(?P<region>[A-Za-z0-9.\-_]{1,100}):"
-    r"(?P<id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
-)
+KEY_PATTERN: Final = re.compile(rf"(?P<region>[A-Za-z0-9.\-_]{{1,100}}):(?P<id>{web.UUID_REGEX})")
+Key = Annotated[str, Path(json_schema_extra={"pattern": f"^{KEY_PATTERN.pattern}$"})]
+"""``<region>:<uuid>`` as documented (checked by :func:`parse_key`, which answers 400)."""
 """Designate's ``FIP_REGEX``: ``<region>:<uuid>``."""
 
 
@@ -39,7 +39,9 @@ class FloatingIpUpdate(TypedDict, total=False):
     """The body of ``PATCH /v2/reverse/floatingips/{region}:{id}``: set the PTR, or unset it
     with ``"ptrdname": null``."""
 
-    ptrdname: Required[Annotated[str, Field(max_length=255, description="FQDN, final dot")] | None]
+    ptrdname: Required[
+        Annotated[str, web.dns_name_field(names.HOSTNAME_PATTERN, "FQDN, final dot")] | None
+    ]
     ttl: Annotated[int, Field(ge=1, le=MAX_TTL)] | None
     description: Annotated[str, Field(max_length=160)] | None
 
@@ -110,7 +112,7 @@ async def list_floatingips(request: Request) -> web.JsonResponse:
 
 
 @router.get("/{key}", response_model=FloatingIp, responses=errors.doc(400, 401, 403, 404, 504))
-async def get_floatingip(key: str, request: Request) -> web.JsonResponse:
+async def get_floatingip(key: Key, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
     region, fip_id = parse_key(key)
     fip = await floatingips.get(ctx, web.env_of(request), token_of(request), region, fip_id)
@@ -127,7 +129,7 @@ async def get_floatingip(key: str, request: Request) -> web.JsonResponse:
     },
     openapi_extra=body.openapi(UPDATE),
 )
-async def update_floatingip(key: str, request: Request) -> Response:
+async def update_floatingip(key: Key, request: Request) -> Response:
     ctx = auth.context_of(request)
     region, fip_id = parse_key(key)
     env = web.env_of(request)

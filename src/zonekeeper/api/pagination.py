@@ -36,6 +36,8 @@ class ListSpec:
     sort_keys: tuple[str, ...]
     filters: tuple[str, ...]
     project_sort_keys: tuple[str, ...] = ()
+    integer_filters: tuple[str, ...] = ("ttl",)
+    """Filters on a number: their value is digits, or a pattern holding ``*``."""
 
 
 class CollectionLinks(BaseModel):
@@ -96,15 +98,23 @@ def _with_marker(url: str, query_string: bytes, marker: str) -> str:
 
 def openapi(spec: ListSpec) -> dict[str, Any]:
     """``openapi_extra`` documenting the query parameters of a list endpoint."""
-    sort_keys = [*spec.sort_keys, *spec.project_sort_keys]
+    # The project sort keys are left out: they are refused unless listing all projects.
+    sort_keys = list(spec.sort_keys)
     parameters = [
         _param("limit", {"anyOf": [{"type": "integer", "minimum": 1}, {"const": "max"}]}),
         _param("marker", {"type": "string", "format": "uuid"}),
         _param("sort_key", {"type": "string", "enum": sort_keys}),
         _param("sort_dir", {"type": "string", "enum": list(SORT_DIRS)}),
-        *(_param(name, {"type": "string"}) for name in spec.filters),
+        *(_param(name, _filter_schema(name, spec)) for name in spec.filters),
     ]
     return {"parameters": parameters}
+
+
+def _filter_schema(name: str, spec: ListSpec) -> dict[str, Any]:
+    if name in spec.integer_filters:
+        # What storage's integer filters take: 1-10 digits, or anything with a `*`.
+        return {"type": "string", "pattern": r"^([0-9]{1,10}|.*\*.*)$"}
+    return {"type": "string"}
 
 
 def _param(name: str, schema: dict[str, Any]) -> dict[str, Any]:

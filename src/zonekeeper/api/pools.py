@@ -120,7 +120,7 @@ async def list_pools(request: Request) -> web.JsonResponse:
 
 
 @router.get("/{pool_id}", response_model=Pool, responses=errors.doc(400, 401, 403, 404))
-async def get_pool(pool_id: str, request: Request) -> web.JsonResponse:
+async def get_pool(pool_id: web.PathId, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
     pool = await pools.get(ctx, web.env_of(request), web.path_id(pool_id, "pool_id"))
     return web.json_response(render(pool, web.base_url(request)))

@@ -15,7 +15,7 @@ from typing_extensions import TypedDict
 
 from zonekeeper.api import auth, body, errors, pagination, web
 from zonekeeper.api.zones import MAX_TTL, Description
-from zonekeeper.domain import models
+from zonekeeper.domain import models, names
 from zonekeeper.service import recordsets
 
 Records = Annotated[list[str], Field(description="Record data in presentation format")]
@@ -35,7 +35,9 @@ Ttl = Annotated[int, Field(ge=0, le=MAX_TTL)] | None
 class RecordSetCreate(TypedDict, total=False):
     """The body of ``POST /v2/zones/{zone_id}/recordsets``."""
 
-    name: Required[Annotated[str, Field(max_length=255, description="FQDN inside the zone")]]
+    name: Required[
+        Annotated[str, web.dns_name_field(names.RECORDSET_NAME_PATTERN, "FQDN inside the zone")]
+    ]
     type: Required[Annotated[str, Field(max_length=16, description="A, AAAA, MX, ...")]]
     records: Records
     ttl: Ttl
@@ -129,7 +131,7 @@ def render(recordset: models.RecordSet, base: str) -> dict[str, Any]:
     responses=errors.doc(400, 401, 403, 404),
     openapi_extra=pagination.openapi(ZONE_LIST),
 )
-async def list_zone_recordsets(zone_id: str, request: Request) -> web.JsonResponse:
+async def list_zone_recordsets(zone_id: web.PathId, request: Request) -> web.JsonResponse:
     return await _list(request, zone_id, ZONE_LIST)
 
 
@@ -169,7 +171,7 @@ async def _list(
     },
     openapi_extra=body.openapi(CREATE),
 )
-async def create_recordset(zone_id: str, request: Request) -> web.JsonResponse:
+async def create_recordset(zone_id: web.PathId, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
     zone_id = web.path_id(zone_id, "zone_id")
     fields = body.check(await body.read_object(request), CREATE, None)
@@ -180,7 +182,9 @@ async def create_recordset(zone_id: str, request: Request) -> web.JsonResponse:
 
 
 @router.get(ONE_RECORDSET, response_model=RecordSet, responses=errors.doc(400, 401, 403, 404))
-async def get_recordset(zone_id: str, recordset_id: str, request: Request) -> web.JsonResponse:
+async def get_recordset(
+    zone_id: web.PathId, recordset_id: web.PathId, request: Request
+) -> web.JsonResponse:
     ctx = auth.context_of(request)
     ids = web.path_id(zone_id, "zone_id"), web.path_id(recordset_id, "recordset_id")
     recordset = await recordsets.get(ctx, web.env_of(request), *ids)
@@ -197,7 +201,9 @@ async def get_recordset(zone_id: str, recordset_id: str, request: Request) -> we
     },
     openapi_extra=body.openapi(UPDATE),
 )
-async def update_recordset(zone_id: str, recordset_id: str, request: Request) -> web.JsonResponse:
+async def update_recordset(
+    zone_id: web.PathId, recordset_id: web.PathId, request: Request
+) -> web.JsonResponse:
     ctx = auth.context_of(request)
     ids = web.path_id(zone_id, "zone_id"), web.path_id(recordset_id, "recordset_id")
     env = web.env_of(request)
@@ -218,7 +224,9 @@ async def update_recordset(zone_id: str, recordset_id: str, request: Request) ->
     response_model=RecordSet,
     responses=errors.doc(400, 401, 403, 404),
 )
-async def delete_recordset(zone_id: str, recordset_id: str, request: Request) -> web.JsonResponse:
+async def delete_recordset(
+    zone_id: web.PathId, recordset_id: web.PathId, request: Request
+) -> web.JsonResponse:
     ctx = auth.context_of(request)
     ids = web.path_id(zone_id, "zone_id"), web.path_id(recordset_id, "recordset_id")
     recordset = await recordsets.delete(ctx, web.env_of(request), *ids)
@@ -231,7 +239,7 @@ async def delete_recordset(zone_id: str, recordset_id: str, request: Request) ->
     response_model=RecordSet,
     responses=errors.doc(400, 401, 403, 404),
 )
-async def find_recordset(recordset_id: str, request: Request) -> web.JsonResponse:
+async def find_recordset(recordset_id: web.PathId, request: Request) -> web.JsonResponse:
     """Redirects to the recordset under its zone (clients follow ``Location``)."""
     ctx = auth.context_of(request)
     recordset = await recordsets.find(

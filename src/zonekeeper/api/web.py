@@ -5,23 +5,38 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import pydantic_core
+from fastapi import Path
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from pydantic.config import JsonDict
 from starlette.requests import Request
 
 from zonekeeper.domain import errors
 from zonekeeper.service.env import ServiceEnv
 
-UUID_PATTERN: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+UUID_REGEX: Final = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
+UUID_PATTERN: Final = re.compile(UUID_REGEX)
+
+PathId = Annotated[str, Path(json_schema_extra={"pattern": f"^{UUID_REGEX}$"})]
+"""A path id: documented as a UUID, checked by :func:`path_id` (so that anything else gets
+Designate's ``invalid_uuid``, not the framework's validation error)."""
 
 
 class SelfLink(BaseModel):
     """``links`` of one object: its absolute URL."""
 
     self: str
+
+
+def dns_name_field(pattern: str, description: str) -> Any:
+    """The ``Field`` of a body key holding a DNS name: at most 255 characters, as the service
+    checks; documented with ``pattern`` and 254 characters, the longest text that fits a name's
+    255 wire octets (so that the document promises nothing the service refuses)."""
+    extra: JsonDict = {"pattern": pattern, "maxLength": 254}
+    return Field(max_length=255, description=description, json_schema_extra=extra)
 
 
 def env_of(request: Request) -> ServiceEnv:

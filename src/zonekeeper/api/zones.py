@@ -8,19 +8,42 @@ from __future__ import annotations
 from typing import Annotated, Any, Final, Literal, Required
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, with_config
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, with_config
 from typing_extensions import TypedDict
 
 from zonekeeper.api import auth, body, errors, pagination, web
-from zonekeeper.domain import models
+from zonekeeper.domain import models, names
 from zonekeeper.service import propagation, zones
 
 MAX_TTL: Final = 2147483647
 
 Ttl = Annotated[int, Field(ge=0, le=MAX_TTL, description="Seconds, 0..2147483647")]
 Description = Annotated[str, Field(max_length=160)] | None
-Email = Annotated[str, Field(max_length=255, description="Hostmaster address")]
-Masters = Annotated[list[str], Field(description='SECONDARY only: "ip" or "ip:port" each')]
+Email = Annotated[
+    str,
+    Field(
+        max_length=255,
+        description="Hostmaster address (its local part at most 63 characters)",
+        # 253: the SOA RNAME it becomes takes two octets more, and is at most 255.
+        json_schema_extra={"pattern": names.EMAIL_PATTERN, "maxLength": 253},
+    ),
+]
+Masters = Annotated[
+    list[str],
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"type": "string"},
+            "maxItems": 0,
+            "description": "Empty: SECONDARY zones, which have masters, are not supported yet",
+        }
+    ),
+]
+ZoneTypeName = Annotated[
+    Literal["PRIMARY", "SECONDARY"],
+    # Documented as the service takes it; the service says why SECONDARY is refused.
+    WithJsonSchema({"type": "string", "enum": ["PRIMARY"]}),
+]
 AttributeText = Annotated[str, Field(max_length=50)]
 
 
@@ -34,11 +57,13 @@ AttributeText = Annotated[str, Field(max_length=50)]
 class ZoneCreate(TypedDict, total=False):
     """The body of ``POST /v2/zones`` (``pool_id`` is also accepted, and ignored)."""
 
-    name: Required[Annotated[str, Field(max_length=255, description="FQDN, with final dot")]]
-    email: Email
+    name: Required[
+        Annotated[str, web.dns_name_field(names.ZONE_NAME_PATTERN, "FQDN, with final dot")]
+    ]
+    email: Required[Email]
     ttl: Ttl
     description: Description
-    type: Literal["PRIMARY", "SECONDARY"]
+    type: ZoneTypeName
     masters: Masters
     attributes: Annotated[dict[AttributeText, AttributeText], Field(description="Pool hints")]
 
@@ -172,7 +197,7 @@ async def create_zone(request: Request) -> web.JsonResponse:
 
 
 @router.get("/{zone_id}", response_model=Zone, responses=errors.doc(400, 401, 403, 404))
-async def get_zone(zone_id: str, request: Request) -> web.JsonResponse:
+async def get_zone(zone_id: web.PathId, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
     zone = await zones.get(ctx, web.env_of(request), web.path_id(zone_id, "zone_id"))
     return web.json_response(render(zone, web.base_url(request)))
@@ -188,7 +213,7 @@ async def get_zone(zone_id: str, request: Request) -> web.JsonResponse:
     },
     openapi_extra=body.openapi(UPDATE),
 )
-async def update_zone(zone_id: str, request: Request) -> web.JsonResponse:
+async def update_zone(zone_id: web.PathId, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
     zone_id = web.path_id(zone_id, "zone_id")
     env = web.env_of(request)
@@ -205,7 +230,7 @@ async def update_zone(zone_id: str, request: Request) -> web.JsonResponse:
 @router.delete(
     "/{zone_id}", status_code=202, response_model=Zone, responses=errors.doc(400, 401, 403, 404)
 )
-async def delete_zone(zone_id: str, request: Request) -> web.JsonResponse:
+async def delete_zone(zone_id: web.PathId, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
     zone = await zones.delete(ctx, web.env_of(request), web.path_id(zone_id, "zone_id"))
     return web.json_response(render(zone, web.base_url(request)), 202)
@@ -214,7 +239,7 @@ async def delete_zone(zone_id: str, request: Request) -> web.JsonResponse:
 @router.get(
     "/{zone_id}/nameservers", response_model=Nameservers, responses=errors.doc(400, 401, 403, 404)
 )
-async def get_nameservers(zone_id: str, request: Request) -> web.JsonResponse:
+async def get_nameservers(zone_id: web.PathId, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
     pairs = await zones.nameservers(ctx, web.env_of(request), web.path_id(zone_id, "zone_id"))
     servers = [{"hostname": hostname, "priority": priority} for hostname, priority in pairs]
@@ -254,7 +279,7 @@ class ZoneSync(BaseModel):
 
 
 @router.get("/{zone_id}/sync", response_model=ZoneSync, responses=errors.doc(400, 401, 403, 404))
-async def get_sync(zone_id: str, request: Request) -> web.JsonResponse:
+async def get_sync(zone_id: web.PathId, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
     state = await propagation.sync(ctx, web.env_of(request), web.path_id(zone_id, "zone_id"))
     zone = state.zone

@@ -191,6 +191,18 @@ class RequestTooLarge(ZonekeeperError):
     default_message = "Request is too large."
 
 
+class RequestHeadersTooLarge(ZonekeeperError):
+    type = "request_headers_too_large"
+    default_message = "Request line and headers are too large."
+
+
+class RequestTimeout(ZonekeeperError):
+    """The client did not send a whole request in time (a slow or stalled client)."""
+
+    type = "request_timeout"
+    default_message = "The request was not received in time."
+
+
 class NoServersConfigured(ZonekeeperError):
     type = "no_servers_configured"
 

@@ -19,6 +19,17 @@ from zonekeeper.domain import errors
 # plain ASCII that every backend accepts.
 LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
 _LABEL_RE = re.compile(LABEL)
+
+# The same rules as patterns without lookarounds, for the API's JSON Schema (whose patterns
+# are ECMA regexes, read by every client generator): they document what the parsers below
+# accept, except the length of the whole (255 wire octets) and of an address's local part
+# (one label: 63).
+PORTABLE_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_PORTABLE_HOSTNAME = rf"{PORTABLE_LABEL}(?:\.{PORTABLE_LABEL})*"
+ZONE_NAME_PATTERN = rf"^(?:{PORTABLE_LABEL}\.){{2,}}$"
+RECORDSET_NAME_PATTERN = rf"^(?:\*\.)?(?:{PORTABLE_LABEL}\.)+$"
+HOSTNAME_PATTERN = rf"^(?:{PORTABLE_LABEL}\.)+$"
+EMAIL_PATTERN = rf"^{_PORTABLE_HOSTNAME}@{_PORTABLE_HOSTNAME}$"
 _ZONE_NAME_RE = re.compile(rf"(?:{LABEL}\.)+")
 _RECORDSET_NAME_RE = re.compile(rf"(?:\*\.)?(?:{LABEL}\.)+")
 _HOSTNAME_RE = re.compile(rf"{LABEL}(?:\.{LABEL})*")

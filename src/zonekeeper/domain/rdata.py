@@ -91,7 +91,7 @@ def canonical_records(
     for index, text in enumerate(texts):
         rdata = parse_record(rtype, owner, text)
         if rdata is None:
-            reasons.append(_record_error(index, rtype, text))
+            reasons.append(_record_error(index, rtype, text, _RULES[rtype].explain(rtype, text)))
         else:
             found.setdefault(rdata.to_digestable(), rdata)
     if reasons:
@@ -159,6 +159,10 @@ def _same(text: str) -> str:
     return text
 
 
+def _no_reason(rtype: str, text: str) -> str | None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class _Rule:
     """Designate's extra rules for one type, applied around dnspython's parse."""
@@ -173,6 +177,9 @@ class _Rule:
     """Whether every name in the rdata must be made of hostname labels."""
     prepare: Callable[[str], str] = _same
     """Rewrites the text before any check (CAA takes its value unquoted, as Designate does)."""
+    explain: Callable[[str, str], str | None] = _no_reason
+    """Why a refused text (of the type named first) breaks the rules, when that can be said
+    more precisely than "is not a <type> Record"; None when it cannot."""
 
 
 _QUOTED = r'"(?:[^"\\\r\n]|\\[^\r\n])*"'
@@ -195,6 +202,42 @@ def _txt_strings_ok(rdata: dns.rdata.Rdata, owner: dns.name.Name) -> bool:
     if not isinstance(rdata, dns.rdtypes.txtbase.TXTBase):
         return False
     return all(len(string) <= MAX_TXT_STRING for string in rdata.strings)
+
+
+def _txt_reason(rtype: str, text: str) -> str | None:
+    """What is wrong with a refused TXT/SPF text, in Designate's words where it has them."""
+    if "\n" in text or "\r" in text:
+        return f"A {rtype} record must be one line: write a line break as \\010."
+    if not text.startswith('"'):
+        if any(char.isspace() for char in text):
+            return (
+                f"Empty spaces are not allowed in {rtype} record, unless wrapped in double quotes."
+            )
+        if '"' in text:
+            return "Quotation marks should be escaped with backslash."
+        if len(text) > MAX_TXT_STRING:
+            return (
+                f"{rtype} record strings over 255 characters have to be split into multiple "
+                "strings wrapped in double quotes."
+            )
+        return None
+    if not _TXT.fullmatch(text):
+        if re.search(r'(?<!\\)(?:\\\\)*\\"?$', text):
+            return f"A {rtype} record must not end with a backslash: it escapes the closing quote."
+        if not text.endswith('"'):
+            return f"{rtype} record is missing a double quote at its end."
+        return "Quotation marks should be escaped with backslash."
+    if any(len(_unescaped(quoted)) > MAX_TXT_STRING for quoted in re.findall(_QUOTED, text)):
+        return (
+            f"Any {rtype} record string exceeding 255 characters has to be split "
+            f'(at most {MAX_TXT_STRING} between its quotes): "first part" "second part".'
+        )
+    return None
+
+
+def _unescaped(quoted: str) -> str:
+    """The characters a quoted character-string stands for (each escape is one)."""
+    return re.sub(r"\\(?:[0-9]{3}|.)", "x", quoted[1:-1])
 
 
 def _sshfp_ok(rdata: dns.rdata.Rdata, owner: dns.name.Name) -> bool:
@@ -302,8 +345,8 @@ _RULES: dict[str, _Rule] = {
     "PTR": _Rule(re.compile(r"\S+")),
     "MX": _Rule(re.compile(rf"{_UINT} \S+"), root_ok=True),
     "SRV": _Rule(re.compile(rf"{_UINT} {_UINT} {_UINT} \S+"), root_ok=True),
-    "TXT": _Rule(_TXT, _txt_strings_ok),
-    "SPF": _Rule(_TXT, _txt_strings_ok),
+    "TXT": _Rule(_TXT, _txt_strings_ok, explain=_txt_reason),
+    "SPF": _Rule(_TXT, _txt_strings_ok, explain=_txt_reason),
     "SSHFP": _Rule(re.compile(rf"[0-4] [0-2] {_HEX_PAIRS}"), _sshfp_ok),
     "TLSA": _Rule(
         re.compile(rf"{_UINT} {_UINT} {_UINT} {_HEX_PAIRS}"), _tlsa_ok, prepare=_prepare_tlsa
@@ -393,10 +436,12 @@ def _check_servable(owner: dns.name.Name, rdatas: Iterable[dns.rdata.Rdata]) -> 
         raise errors.InvalidObject([field]) from exc
 
 
-def _record_error(index: int, rtype: str, text: str) -> errors.FieldError:
-    return errors.FieldError(
-        ("records", index), f"'{text}' is not a '{rtype}' Record", "format", rtype
-    )
+def _record_error(index: int, rtype: str, text: str, reason: str | None) -> errors.FieldError:
+    """Designate's "'<data>' is not a '<TYPE>' Record", followed by the reason when known."""
+    message = f"'{text}' is not a '{rtype}' Record"
+    if reason is not None:
+        message = f"{message}: {reason}"
+    return errors.FieldError(("records", index), message, "format", rtype)
 
 
 def _type_error(rtype: str) -> errors.FieldError:

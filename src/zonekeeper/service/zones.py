@@ -122,9 +122,8 @@ def _validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any
         reasons.invalid("masters", "masters must be empty for a PRIMARY zone")
     name_text = reasons.required(fields, "name")
     max_length = env.settings.zones.max_zone_name_length
-    # "" is a name to check (and refuse), not a missing one: only None was noted as missing.
     name = None
-    if name_text is not None:
+    if name_text is not None:  # "" too: refused by the parser, with its reason
         name = reasons.check(names.parse_zone_name, name_text, max_length)
     email = reasons.required(fields, "email")
     rname = reasons.check(names.parse_email, email) if email is not None else None

@@ -7,9 +7,10 @@ index serves the default recordset order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     Column,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     and_,
     cast,
+    false,
     func,
     or_,
     select,
@@ -57,17 +59,23 @@ def match(column: Column[Any], normalize: Callable[[str], str] = str) -> Filter:
             text = column if isinstance(column.type, String) else cast(column, String)
             return text.like(value.replace("*", "%"))
         if isinstance(column.type, Integer):
-            return column == _integer(column.name, value)
+            return _integer_equals(column, value)
         return column == value
 
     return condition
 
 
-def _integer(key: str, value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise errors.BadRequest(f"Invalid value for filter {key}: {value!r}") from None
+INTEGER_FILTER: Final = re.compile(r"[0-9]{1,10}")
+"""The value of a filter on an integer column, unless it holds ``*`` (then a LIKE pattern)."""
+
+
+def _integer_equals(column: Column[Any], value: str) -> Condition:
+    """``column == value``; nothing matches a value past the column's 32-bit range (which
+    PostgreSQL would refuse to compare). Raises BadRequest for anything but digits."""
+    if not INTEGER_FILTER.fullmatch(value):
+        raise errors.BadRequest(f"Invalid value for filter {column.name}: {value!r}")
+    number = int(value)
+    return column == number if number < 2**31 else false()
 
 
 def conditions(listing: Listing, filters: Mapping[str, str]) -> list[Condition]:
