@@ -49,6 +49,9 @@ class ApiSettings(_Section):
     """How callers are identified. `noauth`: Designate's X-Auth-Project-ID / X-Roles headers."""
     max_body_bytes: int = 114688
     """Request bodies larger than this are refused with 413 (Designate's oslo sizelimit)."""
+    max_import_bytes: int = 64 * 1024 * 1024
+    """The same limit for zone files sent to `POST /v2/zones/tasks/imports` (a zone of
+    100,000 records is about 4 MB; Designate applies max_body_bytes there too)."""
     default_limit: int = 20
     """Page size when a list request gives no `limit`."""
     max_limit: int = 1000

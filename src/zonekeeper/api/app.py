@@ -10,7 +10,17 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from zonekeeper.api import errors, floatingips, middleware, pools, recordsets, web, zones
+from zonekeeper.api import (
+    errors,
+    exports,
+    floatingips,
+    imports,
+    middleware,
+    pools,
+    recordsets,
+    web,
+    zones,
+)
 from zonekeeper.service.env import ServiceEnv
 
 TITLE: Final = "Zonekeeper DNS API"
@@ -48,12 +58,19 @@ def create_app(env: ServiceEnv) -> FastAPI:
     app = FastAPI(title=TITLE, version=API_VERSION, redoc_url=None)
     app.state.env = env
     app.add_api_route("/", versions, methods=["GET"], response_model=Versions, tags=["versions"])
+    # Before zones: /v2/zones/tasks/... must not be taken for /v2/zones/{zone_id}/...
+    app.include_router(imports.router)
+    app.include_router(exports.router)
     app.include_router(zones.router)
     app.include_router(recordsets.router)
     app.include_router(pools.router)
     app.include_router(floatingips.router)
     errors.install(app)
-    app.add_middleware(middleware.EdgeMiddleware, max_body_bytes=env.settings.api.max_body_bytes)
+    app.add_middleware(
+        middleware.EdgeMiddleware,
+        max_body_bytes=env.settings.api.max_body_bytes,
+        path_limits={imports.PATH: env.settings.api.max_import_bytes},
+    )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -83,16 +83,22 @@ class ZoneChange:
 
 
 async def begin(
-    conn: AsyncConnection, ctx: RequestContext, zone_id: str, now: datetime
+    conn: AsyncConnection,
+    ctx: RequestContext,
+    zone_id: str,
+    now: datetime,
+    shared_ok: bool = False,
 ) -> ZoneChange:
     """Lock the zone for a change by ``ctx`` and start it: its serial is the next one at
-    ``now``, never lower than or equal to the zone's (RFC 1982).
+    ``now``, never lower than or equal to the zone's (RFC 1982). ``shared_ok``: a project the
+    zone is shared with may make this change too (recordset writes).
 
     Raises Forbidden, ZoneNotFound, or BadRequest when the zone is being deleted.
     """
     policy.require_write(ctx)
     found = await recordset_rows.lock_zone_with_soa(conn, zone_id)
-    zone = policy.visible(ctx, found[0] if found else None)
+    check = policy.readable if shared_ok else policy.owned
+    zone = await check(conn, ctx, found[0] if found else None)
     policy.refuse_deleting(zone)
     assert found is not None  # visible() raised otherwise
     serial = next_serial(zone.serial, unix_time(now))

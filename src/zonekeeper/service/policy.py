@@ -12,6 +12,7 @@ from zonekeeper.config import Settings
 from zonekeeper.domain import errors
 from zonekeeper.domain.models import Action, Zone
 from zonekeeper.service.context import RequestContext
+from zonekeeper.storage import shares
 from zonekeeper.storage import zones as zone_rows
 
 T = TypeVar("T")
@@ -29,30 +30,52 @@ def require_write(ctx: RequestContext) -> None:
         raise errors.Forbidden()
 
 
-def visible(ctx: RequestContext, zone: Zone | None) -> Zone:
-    """``zone`` if the caller may see it: it is theirs, or they act on all projects.
+async def readable(conn: AsyncConnection, ctx: RequestContext, zone: Zone | None) -> Zone:
+    """``zone`` if the caller may see it: it is theirs, it is shared with their project, or
+    they act on all projects. The one place that decides who sees a zone (the list query
+    mirrors it in ``zones.list``).
 
     Raises ZoneNotFound otherwise (404, not 403: other projects' zones don't exist to them).
     """
-    if zone is None or not (ctx.all_projects or zone.project_id == ctx.project_id):
-        raise errors.ZoneNotFound()
+    if zone is not None and (ctx.all_projects or zone.project_id == ctx.project_id):
+        return zone
+    if zone is not None and await shares.is_shared_with(conn, zone.id, ctx.project_id):
+        return zone
+    raise errors.ZoneNotFound()
+
+
+async def owned(conn: AsyncConnection, ctx: RequestContext, zone: Zone | None) -> Zone:
+    """``zone`` if the caller may change the zone itself (update, delete, share, transfer,
+    export): theirs, or they act on all projects. Raises ZoneNotFound for a zone they cannot
+    see, Forbidden for one only shared with them."""
+    zone = await readable(conn, ctx, zone)
+    if not (ctx.all_projects or zone.project_id == ctx.project_id):
+        raise errors.Forbidden()
     return zone
+
+
+def owns_recordset(ctx: RequestContext, zone: Zone, recordset_project_id: str) -> None:
+    """Raises Forbidden when a project the zone is only shared with changes a recordset it
+    did not create (the zone's owner may change every recordset, as in Designate)."""
+    mine = recordset_project_id == ctx.project_id
+    if not (ctx.all_projects or zone.project_id == ctx.project_id or mine):
+        raise errors.Forbidden()
 
 
 async def zone_for_read(conn: AsyncConnection, ctx: RequestContext, zone_id: str) -> Zone:
     """The zone, for a caller who may read it; raises Forbidden or ZoneNotFound."""
     require_read(ctx)
-    return visible(ctx, await zone_rows.get(conn, zone_id))
+    return await readable(conn, ctx, await zone_rows.get(conn, zone_id))
 
 
 async def zone_for_write(conn: AsyncConnection, ctx: RequestContext, zone_id: str) -> Zone:
     """The zone, locked for this transaction, for a caller who may change it.
 
-    Raises Forbidden or ZoneNotFound; does not look at the zone's action (see
-    :func:`refuse_deleting`).
+    Raises Forbidden (also for a zone only shared with the caller) or ZoneNotFound; does not
+    look at the zone's action (see :func:`refuse_deleting`).
     """
     require_write(ctx)
-    return visible(ctx, await zone_rows.lock(conn, zone_id))
+    return await owned(conn, ctx, await zone_rows.lock(conn, zone_id))
 
 
 def refuse_deleting(zone: Zone) -> None:

@@ -77,3 +77,13 @@ async def check_records(
     for resource, added in growth.items():
         if added > 0 and used_of[resource] is not None:
             enforce(resource, limit_of[resource], used_of[resource] + added)
+
+
+async def check_export(conn: AsyncConnection, settings: Settings, zone: Zone) -> None:
+    """Raises OverQuota when the zone has more recordsets than its project's
+    ``api_export_size`` allows in one export."""
+    limit = _limit(settings, zone.project_id, "api_export_size")
+    size = recordset_rows.count_in_zone(zone.id)
+    found_limit, found_size = (await conn.execute(select(limit, _used(limit, size)))).one()
+    if found_size is not None:
+        enforce("api_export_size", found_limit, found_size)

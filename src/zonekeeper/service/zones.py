@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import dns.name
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain import errors, names, rdata
@@ -32,7 +33,8 @@ from zonekeeper.domain.serial import next_serial
 from zonekeeper.service import changes, policy, quotas
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
-from zonekeeper.storage import listing
+from zonekeeper.storage import changes as change_rows
+from zonekeeper.storage import listing, shares
 from zonekeeper.storage import pools as pool_rows
 from zonekeeper.storage import recordsets as recordset_rows
 from zonekeeper.storage import zones as zone_rows
@@ -67,7 +69,7 @@ LISTING = listing.Listing(
 
 
 @dataclass(frozen=True, slots=True)
-class _NewZone:
+class NewZone:
     """A create request, validated."""
 
     name: dns.name.Name
@@ -76,6 +78,8 @@ class _NewZone:
     ttl: int
     description: str | None
     attributes: Mapping[str, str]
+    timers: tuple[int, int, int, int] | None = None
+    """SOA refresh, retry, expire and minimum (an imported SOA's); None: the defaults."""
 
 
 async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> Zone:
@@ -86,23 +90,35 @@ async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
     IllegalChild, IllegalParent, OverQuota, NoServersConfigured.
     """
     policy.require_write(ctx)
-    new = _validate_new(ctx, env, fields)
+    new = validate_new(ctx, env, fields)
     async with env.db.transaction() as conn:
-        pool = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
-        if pool is None or not pool.ns_records:
-            raise errors.NoServersConfigured("The default pool has no nameservers")
-        name = names.to_text(new.name)
-        await _check_ownership(conn, ctx, new.name)
-        await quotas.check_zones(conn, env.settings, ctx.project_id)
-        zone = _new_zone(ctx, env, new, await _first_serial(conn, name, env.now()))
-        await zone_rows.insert_zone(conn, zone, attempts=0, next_attempt_at=zone.created_at)
-        hostnames = [str(ns["hostname"]) for ns in pool.ns_records]
-        await _write_apex(conn, zone, new.rname, hostnames)
+        zone = await insert_new(conn, ctx, env, new)
     env.db.wake_worker()
     return zone
 
 
-def _validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> _NewZone:
+async def insert_new(
+    conn: AsyncConnection, ctx: RequestContext, env: ServiceEnv, new: NewZone
+) -> Zone:
+    """Insert the zone ``new`` describes with its SOA and apex NS, in the caller's
+    transaction (imports add their recordsets to the same one). Raises DuplicateZone,
+    IllegalChild, IllegalParent, OverQuota, NoServersConfigured."""
+    pool = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
+    if pool is None or not pool.ns_records:
+        raise errors.NoServersConfigured("The default pool has no nameservers")
+    name = names.to_text(new.name)
+    await _check_ownership(conn, ctx, new.name)
+    await quotas.check_zones(conn, env.settings, ctx.project_id)
+    zone = new_zone(ctx, env, new, await _first_serial(conn, name, env.now()))
+    await zone_rows.insert_zone(conn, zone, attempts=0, next_attempt_at=zone.created_at)
+    hostnames = [str(ns["hostname"]) for ns in pool.ns_records]
+    await _write_apex(conn, zone, new.rname, hostnames)
+    return zone
+
+
+def validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> NewZone:
+    """The create request ``fields``, checked; every InvalidObject reason is raised at once.
+    Raises InvalidObject, InvalidZoneName, InvalidTTL, BadRequest (SECONDARY)."""
     reasons = policy.Reasons()
     zone_type = fields.get("type") or ZoneType.PRIMARY.value
     if zone_type == ZoneType.SECONDARY.value:
@@ -122,7 +138,7 @@ def _validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any
     ttl = env.settings.zones.ttl if ttl is None else int(ttl)
     policy.check_ttl(ctx, env.settings, ttl)
     attributes = {str(k): str(v) for k, v in (fields.get("attributes") or {}).items()}
-    return _NewZone(name, str(email), rname, ttl, fields.get("description"), attributes)
+    return NewZone(name, str(email), rname, ttl, fields.get("description"), attributes)
 
 
 async def _check_ownership(conn: AsyncConnection, ctx: RequestContext, name: dns.name.Name) -> None:
@@ -147,8 +163,10 @@ async def _first_serial(conn: AsyncConnection, name: str, now: datetime) -> int:
     return now_serial if floor is None else next_serial(floor, now_serial)
 
 
-def _new_zone(ctx: RequestContext, env: ServiceEnv, new: _NewZone, serial: int) -> Zone:
+def new_zone(ctx: RequestContext, env: ServiceEnv, new: NewZone, serial: int) -> Zone:
+    """The Zone row ``new`` becomes at ``serial`` (CREATE/PENDING, in the default pool)."""
     defaults = env.settings.zones
+    timers = new.timers or (defaults.refresh, defaults.retry, defaults.expire, defaults.minimum)
     return Zone(
         id=str(uuid.uuid4()),
         project_id=ctx.project_id,
@@ -157,10 +175,10 @@ def _new_zone(ctx: RequestContext, env: ServiceEnv, new: _NewZone, serial: int) 
         email=new.email,
         ttl=new.ttl,
         serial=serial,
-        refresh=defaults.refresh,
-        retry=defaults.retry,
-        expire=defaults.expire,
-        minimum=defaults.minimum,
+        refresh=timers[0],
+        retry=timers[1],
+        expire=timers[2],
+        minimum=timers[3],
         status=Status.PENDING,
         action=Action.CREATE,
         type=ZoneType.PRIMARY,
@@ -222,7 +240,7 @@ async def by_name(ctx: RequestContext, env: ServiceEnv, name: str) -> Zone:
     stored = names.to_text(names.parse_zone_name(name))
     async with env.db.read() as conn:
         found = [z for z in await zone_rows.by_names(conn, [stored]) if z.action != Action.DELETE]
-    return policy.visible(ctx, found[0] if found else None)
+        return await policy.readable(conn, ctx, found[0] if found else None)
 
 
 async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> Page[Zone]:
@@ -230,10 +248,16 @@ async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> Page[Z
     ``total_count``. Raises Forbidden, BadRequest (filters), InvalidSortKey, InvalidSortDir,
     MarkerNotFound."""
     policy.require_read(ctx)
-    scope = [] if ctx.all_projects else [zones_table.c.project_id == ctx.project_id]
+    scope = [] if ctx.all_projects else [_visible_to(ctx.project_id)]
     async with env.db.read() as conn:
-        rows, total = await listing.page(conn, LISTING, zones_table.select(), scope, query)
+        rows, total = await listing.page(conn, LISTING, zone_rows.SELECT, scope, query)
     return Page(items=[zone_rows.from_row(row) for row in rows], total_count=total)
+
+
+def _visible_to(project_id: str) -> listing.Condition:
+    """The zones ``policy.readable`` lets ``project_id`` see, as a list scope: its own and
+    those shared with it."""
+    return or_(zones_table.c.project_id == project_id, shares.shared_with(project_id))
 
 
 async def update(
@@ -296,16 +320,18 @@ async def _rejournal_zone_ttl(
     await recordset_rows.update_recordsets(conn, touched, change.stamp(True, Action.UPDATE))
 
 
-async def delete(ctx: RequestContext, env: ServiceEnv, zone_id: str) -> Zone:
+async def delete(
+    ctx: RequestContext, env: ServiceEnv, zone_id: str, delete_shares: bool = False
+) -> Zone:
     """Start deleting the zone: DELETE/PENDING until the nameservers no longer serve it, when
-    the worker purges its rows. Repeating it is harmless. Raises Forbidden, ZoneNotFound,
-    ZoneHasSubZone."""
+    the worker purges its rows. Repeating it is harmless. A shared zone is deleted only with
+    ``delete_shares`` (its shares go with it). Raises Forbidden, ZoneNotFound,
+    ZoneHasSubZone, ZoneIsShared."""
     policy.require_write(ctx)
     now = env.now()
     async with env.db.transaction() as conn:
         zone = await policy.zone_for_write(conn, ctx, zone_id)
-        if await zone_rows.descendant_projects(conn, zone.name):
-            raise errors.ZoneHasSubZone()
+        await _check_deletable(conn, zone, delete_shares)
         zone = dataclasses.replace(
             zone,
             status=Status.PENDING,
@@ -316,6 +342,34 @@ async def delete(ctx: RequestContext, env: ServiceEnv, zone_id: str) -> Zone:
         await zone_rows.update_zone(conn, zone.id, _deleting_columns(zone))
     env.db.wake_worker()
     return zone
+
+
+async def abandon(
+    ctx: RequestContext, env: ServiceEnv, zone_id: str, delete_shares: bool = False
+) -> None:
+    """Forget the zone: its rows are gone at once, and nothing is removed from the
+    nameservers, which keep serving their copy (Designate's abandon; admins only). A zone
+    created again under the name starts above its serial. Raises Forbidden, ZoneNotFound,
+    ZoneHasSubZone, ZoneIsShared."""
+    if not ctx.is_admin:
+        raise errors.Forbidden()
+    async with env.db.transaction() as conn:
+        zone = await policy.zone_for_write(conn, ctx, zone_id)
+        await _check_deletable(conn, zone, delete_shares)
+        await change_rows.purge_zone(conn, zone.id)
+
+
+async def _check_deletable(conn: AsyncConnection, zone: Zone, delete_shares: bool) -> None:
+    """Raises ZoneHasSubZone, or ZoneIsShared unless ``delete_shares`` (then the shares go)."""
+    if await zone_rows.descendant_projects(conn, zone.name):
+        raise errors.ZoneHasSubZone()
+    if zone.shared and not delete_shares:
+        raise errors.ZoneIsShared(
+            "This zone is shared with other projects, please remove these shares before "
+            "deletion or use the delete-shares modifier to override this warning."
+        )
+    if zone.shared:
+        await shares.delete_zone_shares(conn, zone.id)
 
 
 def _deleting_columns(zone: Zone) -> dict[str, Any]:
