@@ -5,13 +5,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEB_PACKAGES := bind9-dnsutils python3-venv bind9 bind9-utils pdns-server pdns-backend-sqlite3 sqlite3
 BENCH_PACKAGES := wrk
+# Keystone and tempest, each in a venv of its own (their pins differ from ours and each other's),
+# rebuilt only when their requirements file changes. See docs/conformance.md.
+CONFORMANCE_VENVS := .venv-conformance
+KEYSTONE_STAMP := $(CONFORMANCE_VENVS)/keystone/.installed
+TEMPEST_STAMP := $(CONFORMANCE_VENVS)/tempest/.installed
 
-.PHONY: run test check deps system-deps bench-deps apt-install bench clean
+.PHONY: run test check deps system-deps bench-deps apt-install bench clean keystone-deps
 
 run: $(STAMP)
 	$(BIN)/zonekeeper serve
 
-test: system-deps $(STAMP) check
+test: system-deps $(STAMP) $(KEYSTONE_STAMP) check
 	$(BIN)/pytest -q
 
 check: $(STAMP)
@@ -41,10 +46,19 @@ apt-install:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[test,keystone]"
 	touch $(STAMP)
 
 deps: $(STAMP)
+
+keystone-deps: $(KEYSTONE_STAMP)
+
+$(CONFORMANCE_VENVS)/%/.installed: tests/conformance/%-requirements.txt
+	rm -rf $(CONFORMANCE_VENVS)/$*
+	$(PYTHON) -m venv $(CONFORMANCE_VENVS)/$*
+	$(CONFORMANCE_VENVS)/$*/bin/pip install -q --upgrade pip
+	$(CONFORMANCE_VENVS)/$*/bin/pip install -q -r $<
+	touch $@
 
 bench: bench-deps $(STAMP)
 	$(BIN)/python bench/api_write.py
@@ -54,4 +68,4 @@ bench: bench-deps $(STAMP)
 	$(BIN)/python bench/propagation_pool.py
 
 clean:
-	rm -rf $(VENV) zonekeeper-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CONFORMANCE_VENVS) zonekeeper-data .pytest_cache .mypy_cache .ruff_cache

@@ -21,8 +21,8 @@ from zonekeeper.api.app import create_app
 from zonekeeper.config import Settings, connect_address, parse_hostport
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.integrations import neutron, nova
+from zonekeeper.service import policy, statuses
 from zonekeeper.service import pools as pool_service
-from zonekeeper.service import statuses
 from zonekeeper.service.env import ExistingIds, ServiceEnv
 from zonekeeper.sink.consumer import Consumer
 from zonekeeper.storage import migrate
@@ -168,7 +168,11 @@ def service_env(settings: Settings) -> ServiceEnv:
     if settings.network_api.endpoints:
         floating_ips = neutron.NeutronClient(settings.network_api)
     return ServiceEnv(
-        db=db, settings=settings, floating_ips=floating_ips, inventory=inventory(settings)
+        db=db,
+        settings=settings,
+        floating_ips=floating_ips,
+        inventory=inventory(settings),
+        policy=policy.load(settings),
     )
 
 

@@ -42,11 +42,18 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class AuthSettings(_Section):
+    strategy: Literal["noauth", "keystone", "token"] = "noauth"
+    """How callers are identified. `noauth`: trusted headers (X-Auth-Project-ID, X-Roles), as
+    Designate's noauth. `keystone`: a Keystone token in X-Auth-Token, validated by
+    keystonemiddleware's auth_token (section `keystone_authtoken`; needs the `keystone`
+    extra). `token`: built-in API tokens made by `zonekeeper token create`."""
+
+
 class ApiSettings(_Section):
     listen: str = "127.0.0.1:9001"
     """HOST:PORT the HTTP API listens on; port 0 picks a free port (it is logged)."""
-    auth_strategy: Literal["noauth"] = "noauth"
-    """How callers are identified. `noauth`: Designate's X-Auth-Project-ID / X-Roles headers."""
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     max_body_bytes: int = 114688
     """Request bodies larger than this are refused with 413 (Designate's oslo sizelimit)."""
     max_import_bytes: int = 64 * 1024 * 1024
@@ -278,6 +285,59 @@ class ComputeApiSettings(ServiceApiSettings):
     not checked."""
 
 
+class KeystoneAuthtokenSettings(_Section):
+    """keystonemiddleware's auth_token options, named as in Designate's `[keystone_authtoken]`
+    (used when `api.auth.strategy` is `keystone`)."""
+
+    www_authenticate_uri: str = ""
+    """Public Identity URL sent to clients in the 401's `WWW-Authenticate: Keystone uri=...`."""
+    auth_url: str = ""
+    """Identity URL the service user authenticates against (e.g. http://keystone:5000)."""
+    auth_type: str = "password"
+    """keystoneauth plugin of the service user."""
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    project_name: str = "service"
+    user_domain_name: str = "Default"
+    project_domain_name: str = "Default"
+    """The service user (Keystone 30 lets a user with role `service` or `admin` validate
+    tokens)."""
+    region_name: str = ""
+    """Region of the Identity endpoint to use from the catalog (empty: any)."""
+    interface: str = "internal"
+    """Catalog interface of the Identity endpoint used to validate tokens."""
+    service_token_roles: list[str] = Field(default_factory=lambda: ["service"])
+    """Roles a service token (X-Service-Token) must have one of."""
+    service_token_roles_required: bool = True
+    """Refuse service tokens without one of `service_token_roles`."""
+    memcached_servers: list[str] = Field(default_factory=list)
+    """Memcached HOST:PORTs caching validated tokens, shared by API processes. Empty: an
+    in-process cache (each process validates a token once per `token_cache_time`)."""
+    token_cache_time: int = 300
+    """Seconds a validated token is cached (a revoked token is honoured until then)."""
+    http_connect_timeout: float | None = None
+    """Seconds to wait for Keystone."""
+    cafile: str = ""
+    """CA bundle to verify an https Keystone with."""
+    insecure: bool = False
+    """Do not verify Keystone's TLS certificate."""
+    include_service_catalog: bool = True
+    """Ask Keystone for the token's catalog (kept for calls to other services)."""
+    service_type: str = "dns"
+    """Our catalog type, for application credentials with access rules."""
+
+
+class OsloPolicySettings(_Section):
+    """Designate's `[oslo_policy]`: the rules of service/policy.py, overridable by file."""
+
+    policy_file: Path | None = None
+    """YAML or JSON of rule overrides, with Designate's rule names (an existing Designate
+    `policy.yaml` works as is). Re-read when it changes. None: the defaults alone."""
+    enforce_new_defaults: bool = True
+    """False: each rule also accepts its deprecated pre-"secure RBAC" default (e.g.
+    `admin_or_owner`: any role in the owning project), as Designate with the same option."""
+
+
 class Settings(BaseSettings):
     """Every option Zonekeeper reads. Sources, weakest first: defaults, file, env."""
 
@@ -301,6 +361,8 @@ class Settings(BaseSettings):
     sink: SinkSettings = Field(default_factory=SinkSettings)
     network_api: NetworkApiSettings = Field(default_factory=NetworkApiSettings)
     compute_api: ComputeApiSettings = Field(default_factory=ComputeApiSettings)
+    keystone_authtoken: KeystoneAuthtokenSettings = Field(default_factory=KeystoneAuthtokenSettings)
+    oslo_policy: OsloPolicySettings = Field(default_factory=OsloPolicySettings)
 
     def effective_database_url(self) -> str:
         """The configured URL, or the embedded SQLite file under ``data_dir``."""

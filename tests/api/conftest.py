@@ -12,7 +12,7 @@ import pytest
 
 from zonekeeper.api.app import create_app
 from zonekeeper.config import Settings
-from zonekeeper.service import pools
+from zonekeeper.service import policy, pools
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import migrate
 from zonekeeper.storage.database import Database
@@ -27,7 +27,8 @@ async def build_env(path: Path, **settings: Any) -> ServiceEnv:
     """A migrated SQLite database with the default pool, wrapped in a ServiceEnv."""
     url = f"sqlite+aiosqlite:///{path}"
     await migrate.upgrade(url)
-    env = ServiceEnv(db=Database(url), settings=Settings(data_dir=path.parent, **settings))
+    loaded = Settings(data_dir=path.parent, **settings)
+    env = ServiceEnv(db=Database(url), settings=loaded, policy=policy.load(loaded))
     await pools.ensure_default_pool(env, NAMESERVERS)
     return env
 

@@ -40,7 +40,7 @@ async def consumer(env: ServiceEnv, names: Names) -> AsyncIterator[Consumer]:
     """The sink with the forward floating-IP handler on too: its disassociate and
     port.delete.end remove its own A records, and must leave the PTRs alone."""
     forward = await zones.create(
-        context.build(project_id=PROJECT_A, user_id="alice", roles=frozenset({"member"})),
+        context.build(project_id=PROJECT_A, user_id="alice", roles=frozenset({"member", "reader"})),
         env,
         {"name": "cloud.example.", "email": "admin@example.org"},
     )

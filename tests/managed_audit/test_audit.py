@@ -253,7 +253,9 @@ async def test_a_gone_floating_ips_ptr_goes_with_its_a_record(
     fip = neutron.add(PROJECT, "203.0.113.9", neutron.add_port(PROJECT)["id"])
     await sink.associate(fip)
     with_neutron = dataclasses.replace(env, floating_ips=NeutronClient(env.settings.network_api))
-    member = context.build(project_id=PROJECT, user_id="alice", roles=frozenset({"member"}))
+    member = context.build(
+        project_id=PROJECT, user_id="alice", roles=frozenset({"member", "reader"})
+    )
     ptr = floatingips.PtrFields("www.example.org.", None, None)
     await floatingips.set_ptr(member, with_neutron, MEMBER_TOKEN, REGION, fip["id"], ptr)
     assert await answers(dns_port, "9.113.0.203.in-addr.arpa.", "PTR") == {"www.example.org."}

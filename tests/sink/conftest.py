@@ -18,7 +18,9 @@ from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage.database import Database
 from zonekeeper.storage.tables import metadata
 
-TENANT = context.build(project_id="tenant-a", user_id="alice", roles=frozenset({"member"}))
+TENANT = context.build(
+    project_id="tenant-a", user_id="alice", roles=frozenset({"member", "reader"})
+)
 
 
 async def open_env(url: str, settings: Settings) -> ServiceEnv:

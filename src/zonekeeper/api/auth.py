@@ -17,7 +17,7 @@ from typing import Final
 
 from starlette.requests import Request
 
-from zonekeeper.api import errors
+from zonekeeper.api import errors, web
 from zonekeeper.service import context
 
 DEFAULT_PROJECT: Final = "noauth-project"
@@ -54,6 +54,7 @@ def context_of(request: Request) -> context.RequestContext:
             headers.get("x-designate-edit-managed-records"), query, "edit_managed_records"
         ),
         request_id=errors.request_id(request.scope),
+        rules=web.env_of(request).policy if "app" in request.scope else None,
     )
 
 

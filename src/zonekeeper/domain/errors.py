@@ -130,6 +130,14 @@ class Forbidden(ZonekeeperError):
     type = "forbidden"
 
 
+class InvalidTokenScope(Forbidden):
+    """The token's scope (system, domain) is not one the rule accepts: Designate's rules are
+    all project-scoped."""
+
+    type = "invalid_token_scope"
+    default_message = "Invalid token scope"
+
+
 class IllegalChild(Forbidden):
     type = "illegal_child"
 

@@ -83,22 +83,19 @@ class ZoneChange:
 
 
 async def begin(
-    conn: AsyncConnection,
-    ctx: RequestContext,
-    zone_id: str,
-    now: datetime,
-    shared_ok: bool = False,
+    conn: AsyncConnection, ctx: RequestContext, zone_id: str, now: datetime, rule: str | None
 ) -> ZoneChange:
     """Lock the zone for a change by ``ctx`` and start it: its serial is the next one at
-    ``now``, never lower than or equal to the zone's (RFC 1982). ``shared_ok``: a project the
-    zone is shared with may make this change too (recordset writes).
+    ``now``, never lower than or equal to the zone's (RFC 1982). The caller must pass
+    Designate's ``rule`` on the zone; None when the caller checks its rule itself (it needs
+    more than the zone for the target, or it is a system change checked before).
 
-    Raises Forbidden, ZoneNotFound, or BadRequest when the zone is being deleted.
+    Raises ZoneNotFound, Forbidden, or BadRequest when the zone is being deleted.
     """
-    policy.require_write(ctx)
     found = await recordset_rows.lock_zone_with_soa(conn, zone_id)
-    check = policy.readable if shared_ok else policy.owned
-    zone = await check(conn, ctx, found[0] if found else None)
+    zone = await policy.readable(conn, ctx, found[0] if found else None)
+    if rule is not None:
+        policy.enforce(ctx, rule, policy.zone_target(ctx, zone))
     policy.refuse_deleting(zone)
     assert found is not None  # visible() raised otherwise
     serial = next_serial(zone.serial, unix_time(now))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from zonekeeper.domain import errors
+from zonekeeper.service import policy
+from zonekeeper.service.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)
 class RequestContext:
     """The caller as the service layer sees it, after sudo has been applied.
 
-    Build it with :func:`build`, which enforces that only admins use the admin headers.
+    Build it with :func:`build`, which checks the admin headers against the policy.
+    ``policy`` decides every permission (None: Designate's defaults, see service/policy.py).
     """
 
     project_id: str
@@ -20,20 +23,7 @@ class RequestContext:
     all_projects: bool = False
     edit_managed: bool = False
     request_id: str = ""
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
-
-    @property
-    def can_read(self) -> bool:
-        """Designate's READER rule: admin, or reader/member of the project."""
-        return bool(self.roles & {"admin", "reader", "member"})
-
-    @property
-    def can_write(self) -> bool:
-        """Designate's MEMBER rule: admin, or member of the project."""
-        return bool(self.roles & {"admin", "member"})
+    policy: Policy | None = None
 
 
 def build(
@@ -45,21 +35,32 @@ def build(
     sudo_project_id: str | None = None,
     edit_managed: bool = False,
     request_id: str = "",
+    rules: Policy | None = None,
 ) -> RequestContext:
-    """The context for a request. Raises MissingProjectId without a project, Forbidden when a
-    non-admin asks for all-projects, sudo or edit-managed."""
+    """The context for a request. Raises MissingProjectId without a project, Forbidden when
+    the caller does not pass Designate's rule for a header it sent (``use_sudo``,
+    ``all_tenants``, ``edit_managed_records``), checked as the caller's own project."""
     if not project_id:
         raise errors.MissingProjectId("A project ID must be supplied")
-    is_admin = "admin" in roles
-    if (all_projects or sudo_project_id or edit_managed) and not is_admin:
-        raise errors.Forbidden()
-    return RequestContext(
-        project_id=sudo_project_id or project_id,
+    own = RequestContext(
+        project_id=project_id,
         user_id=user_id,
         roles=roles,
+        request_id=request_id,
+        policy=rules,
+    )
+    for wanted, rule in (
+        (sudo_project_id, "use_sudo"),
+        (all_projects, "all_tenants"),
+        (edit_managed, "edit_managed_records"),
+    ):
+        if wanted:
+            policy.enforce(own, rule)
+    return replace(
+        own,
+        project_id=sudo_project_id or project_id,
         all_projects=all_projects,
         edit_managed=edit_managed,
-        request_id=request_id,
     )
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from zonekeeper.config import Settings
+from zonekeeper.service.policy import Policy
 from zonekeeper.storage.database import Database
 
 
@@ -68,3 +69,6 @@ class ServiceEnv:
     inventory: Mapping[str, ExistingIds] = field(default_factory=dict, hash=False)
     """Per managed resource type (``instance``, ``floatingip``, ``port``), how to ask which
     exist; only the types whose service is configured (Nova, Neutron) are present."""
+    policy: Policy | None = field(default=None, hash=False)
+    """The policy (settings' `oslo_policy`) of the contexts the API builds; None: Designate's
+    defaults."""

@@ -26,9 +26,8 @@ async def create(ctx: RequestContext, env: ServiceEnv, zone_id: str) -> ZoneTask
     """Record a PENDING export of the zone; :func:`finish` completes it. Raises Forbidden
     (also for a zone only shared with the caller), ZoneNotFound, and OverQuota when the zone
     has more recordsets than the ``api_export_size`` quota."""
-    policy.require_write(ctx)
     async with env.db.transaction() as conn:
-        zone = await policy.owned(conn, ctx, await zone_rows.get(conn, zone_id))
+        zone = await policy.zone_for_read(conn, ctx, zone_id, "create_zone_export")
         await quotas.check_export(conn, env.settings, zone)
         task = zone_tasks.new_task(ctx, env, TaskType.EXPORT, zone.id)
         await task_rows.insert_task(conn, task)
@@ -72,6 +71,7 @@ async def zone_of(ctx: RequestContext, env: ServiceEnv, task_id: str) -> Zone:
     Raises Forbidden, ZoneExportNotFound, BadRequest (not COMPLETE) or ZoneNotFound (the zone
     was deleted since)."""
     task = await get(ctx, env, task_id)
+    policy.enforce(ctx, "zone_export", policy.project_target(ctx))
     if task.status is not TaskStatus.COMPLETE or task.zone_id is None:
         raise errors.BadRequest("Zone can not be exported synchronously")
     async with env.db.read() as conn:

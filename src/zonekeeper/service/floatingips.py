@@ -165,7 +165,7 @@ async def having_ptrs(
 ) -> builtins.set[str]:
     """Those of the floating IPs that have a PTR (one read). Raises Forbidden (only the
     system calls this)."""
-    if not (ctx.is_admin and ctx.edit_managed):
+    if not ctx.edit_managed:  # granted only to callers passing edit_managed_records
         raise errors.Forbidden()
     async with env.db.read() as conn:
         found = await _ptr_records(conn, floatingip_ids)

@@ -66,7 +66,7 @@ async def create(
 
     Raises Forbidden, and PoolNotFound when ``attributes`` name a ``pool_id`` that does not
     exist (checked now, as Designate's scheduler does, so the caller hears it at once)."""
-    policy.require_write(ctx)
+    policy.enforce(ctx, "create_zone_import", policy.project_target(ctx))
     task = zone_tasks.new_task(ctx, env, TaskType.IMPORT, None)
     async with env.db.transaction() as conn:
         pool_id = (attributes or {}).get("pool_id")
@@ -126,6 +126,7 @@ async def _import(
     attributes: dict[str, str],
     progress: Progress | None,
 ) -> Zone:
+    policy.enforce(ctx, "create_zone", policy.project_target(ctx))
     parsed = zonefile.parse(text, _stage(progress, "parse"))
     _raise_problems(parsed.problems)
     assert parsed.origin is not None and parsed.soa is not None  # else a problem was raised

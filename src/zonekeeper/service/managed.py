@@ -103,7 +103,7 @@ async def set_many(
         await _remove_only(ctx, env, latest)
         return [[] for _ in desired]
     async with env.db.transaction() as conn:
-        change = await changes.begin(conn, ctx, zone_id, env.now())
+        change = await changes.begin(conn, ctx, zone_id, env.now(), None)  # _require_manage
         current = await _current(conn, [d.managed_by for d in latest])
         wanted = [entry for d in latest for entry in d.wanted]
         board = await placement.Board.load(conn, change.zone, wanted, ttl)
@@ -211,7 +211,9 @@ async def owned_records(
 
 
 def _require_manage(ctx: RequestContext) -> None:
-    if not (ctx.is_admin and ctx.all_projects and ctx.edit_managed):
+    """Managed records span projects: the caller must have been granted both all_tenants and
+    edit_managed_records (context.build checks them against the policy)."""
+    if not (ctx.all_projects and ctx.edit_managed):
         raise errors.Forbidden()
 
 
@@ -390,7 +392,7 @@ async def _remove_in_zone(
 ) -> int:
     """Remove the matching records of one zone as one change; 0 for a zone being deleted."""
     try:
-        change = await changes.begin(conn, ctx, zone_id, env.now())
+        change = await changes.begin(conn, ctx, zone_id, env.now(), None)  # _require_manage
     except (errors.ZoneNotFound, errors.BadRequest):
         return 0
     found = await managed_rows.owned(conn, condition, zone_id)

@@ -1,32 +1,130 @@
-"""Who may do what (Designate's default policy, §5 of the reference), and reading request
-fields so that every reason a body is refused is reported at once."""
+"""Who may do what: every permission is decided here, by :func:`enforce`, with oslo.policy and
+Designate 23's rule names and defaults (``policy_defaults``), so an operator's Designate
+``policy.yaml`` overrides work unchanged. Also: reading request fields so that every reason a
+body is refused is reported at once."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from oslo_config import cfg
+from oslo_policy import policy as oslo_policy
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.config import Settings
 from zonekeeper.domain import errors
 from zonekeeper.domain.models import Action, Zone
-from zonekeeper.service.context import RequestContext
+from zonekeeper.service import policy_defaults
 from zonekeeper.storage import shares
 from zonekeeper.storage import zones as zone_rows
 
+if TYPE_CHECKING:  # context imports this module to check the admin headers
+    from zonekeeper.service.context import RequestContext
+
 T = TypeVar("T")
 
-
-def require_read(ctx: RequestContext) -> None:
-    """Raises Forbidden unless the caller may read (admin, reader or member)."""
-    if not ctx.can_read:
-        raise errors.Forbidden()
+Target = Mapping[str, Any]
 
 
-def require_write(ctx: RequestContext) -> None:
-    """Raises Forbidden unless the caller may write (admin or member)."""
-    if not ctx.can_write:
+class _Enforcer(oslo_policy.Enforcer):
+    """oslo's Enforcer reading the one file it is given, if any: oslo's own looks for
+    ``policy.yaml`` and ``policy.d`` in config directories and the working directory, where
+    a file nobody configured could change who may do what."""
+
+    def __init__(self, conf: cfg.ConfigOpts, policy_file: Path | None) -> None:
+        self._only_file = policy_file
+        super().__init__(conf, policy_file=str(policy_file or "policy.yaml"))
+
+    def _get_policy_path(self, path: str) -> str:
+        if self._only_file is None or path != str(self._only_file):
+            raise cfg.ConfigFilesNotFoundError([path])
+        return path
+
+
+class Policy:
+    """Designate's default rules, overridden by the operator's policy file when there is one
+    (re-read when it changes, as oslo.policy does). Thread-safe for reads."""
+
+    def __init__(self, policy_file: Path | None = None, enforce_new_defaults: bool = True) -> None:
+        # A private oslo.config object: nothing else in the process shares these options.
+        conf = cfg.ConfigOpts()
+        conf(args=[], project="zonekeeper", default_config_files=[], default_config_dirs=[])
+        if policy_file is not None and not policy_file.is_file():
+            raise ValueError(f"policy file not found: {policy_file}")
+        self._enforcer = _Enforcer(conf, policy_file.resolve() if policy_file else None)
+        conf.set_override("enforce_new_defaults", enforce_new_defaults, group="oslo_policy")
+        # oslo.policy reports deprecated defaults through the warnings module, once per rule
+        # and process: not a channel a server's operator reads, and an error under pytest.
+        self._enforcer.suppress_deprecation_warnings = True
+        self._enforcer.suppress_default_change_warnings = True
+        self._enforcer.register_defaults(policy_defaults.rules())
+
+    def allows(self, rule: str, target: Target, creds: Mapping[str, Any]) -> bool:
+        """Whether ``creds`` pass ``rule`` on ``target``. Raises InvalidTokenScope for a token
+        of a scope the rule does not accept; an unregistered rule is a programming error
+        (oslo's PolicyNotRegistered)."""
+        try:
+            return bool(self._enforcer.authorize(rule, dict(target), dict(creds), do_raise=True))
+        except oslo_policy.InvalidScope:
+            raise errors.InvalidTokenScope() from None
+        except oslo_policy.PolicyNotAuthorized:
+            return False
+
+
+def load(settings: Settings) -> Policy:
+    """The policy ``settings.oslo_policy`` describes. Raises ValueError for a missing file."""
+    options = settings.oslo_policy
+    return Policy(options.policy_file, options.enforce_new_defaults)
+
+
+@functools.cache
+def defaults() -> Policy:
+    """Designate's defaults with no file: the policy of contexts built without one."""
+    return Policy()
+
+
+def creds(ctx: RequestContext) -> dict[str, Any]:
+    """The caller as oslo.policy sees it (oslo.context's ``to_policy_values`` keys). Every
+    context is project-scoped: Designate 23 accepts no other scope."""
+    return {
+        "user_id": ctx.user_id,
+        "project_id": ctx.project_id,
+        "roles": sorted(ctx.roles),
+        "system_scope": None,
+        "domain_id": None,
+    }
+
+
+def project_target(ctx: RequestContext, project_id: str | None = None, **extra: Any) -> Target:
+    """The target Designate passes for a project's resources: ``project_id`` and its legacy
+    name ``tenant_id`` (the caller's project by default), plus ``extra``."""
+    project = ctx.project_id if project_id is None else project_id
+    return {"project_id": project, "tenant_id": project, **extra}
+
+
+def zone_target(ctx: RequestContext, zone: Zone, **extra: Any) -> Target:
+    """The target of a rule about ``zone`` (and its recordsets), for a zone :func:`readable`
+    let the caller see: one not theirs, seen without all-projects, is shared with them."""
+    shared = not ctx.all_projects and zone.project_id != ctx.project_id
+    return project_target(
+        ctx, zone.project_id, zone_type=zone.type.value, zone_shared=shared, **extra
+    )
+
+
+def check(ctx: RequestContext, rule: str, target: Target | None = None) -> bool:
+    """Whether the caller passes Designate's ``rule`` on ``target`` (``{}`` when None, as
+    Designate's admin-only checks pass; ``all_tenants`` is added from the context)."""
+    values = {"all_tenants": ctx.all_projects, **(target or {})}
+    return (ctx.policy or defaults()).allows(rule, values, creds(ctx))
+
+
+def enforce(ctx: RequestContext, rule: str, target: Target | None = None) -> None:
+    """Raises Forbidden unless the caller passes Designate's ``rule`` on ``target`` (see
+    :func:`check`); InvalidTokenScope for a token of the wrong scope."""
+    if not check(ctx, rule, target):
         raise errors.Forbidden()
 
 
@@ -35,7 +133,8 @@ async def readable(conn: AsyncConnection, ctx: RequestContext, zone: Zone | None
     they act on all projects. The one place that decides who sees a zone (the list query
     mirrors it in ``zones.list``).
 
-    Raises ZoneNotFound otherwise (404, not 403: other projects' zones don't exist to them).
+    Raises ZoneNotFound otherwise (404, not 403: other projects' zones don't exist to them);
+    what the caller may do with a zone it sees is for the rules (``zone_target``).
     """
     if zone is not None and (ctx.all_projects or zone.project_id == ctx.project_id):
         return zone
@@ -44,38 +143,27 @@ async def readable(conn: AsyncConnection, ctx: RequestContext, zone: Zone | None
     raise errors.ZoneNotFound()
 
 
-async def owned(conn: AsyncConnection, ctx: RequestContext, zone: Zone | None) -> Zone:
-    """``zone`` if the caller may change the zone itself (update, delete, share, transfer,
-    export): theirs, or they act on all projects. Raises ZoneNotFound for a zone they cannot
-    see, Forbidden for one only shared with them."""
-    zone = await readable(conn, ctx, zone)
-    if not (ctx.all_projects or zone.project_id == ctx.project_id):
-        raise errors.Forbidden()
+async def zone_for_read(
+    conn: AsyncConnection, ctx: RequestContext, zone_id: str, rule: str = "get_zone"
+) -> Zone:
+    """The zone, for a caller who passes ``rule`` on it; raises ZoneNotFound (not theirs,
+    as Designate looks it up first) or Forbidden."""
+    zone = await readable(conn, ctx, await zone_rows.get(conn, zone_id))
+    enforce(ctx, rule, zone_target(ctx, zone))
     return zone
 
 
-def owns_recordset(ctx: RequestContext, zone: Zone, recordset_project_id: str) -> None:
-    """Raises Forbidden when a project the zone is only shared with changes a recordset it
-    did not create (the zone's owner may change every recordset, as in Designate)."""
-    mine = recordset_project_id == ctx.project_id
-    if not (ctx.all_projects or zone.project_id == ctx.project_id or mine):
-        raise errors.Forbidden()
+async def zone_for_write(
+    conn: AsyncConnection, ctx: RequestContext, zone_id: str, rule: str = "update_zone"
+) -> Zone:
+    """The zone, locked for this transaction, for a caller who passes ``rule`` on it.
 
-
-async def zone_for_read(conn: AsyncConnection, ctx: RequestContext, zone_id: str) -> Zone:
-    """The zone, for a caller who may read it; raises Forbidden or ZoneNotFound."""
-    require_read(ctx)
-    return await readable(conn, ctx, await zone_rows.get(conn, zone_id))
-
-
-async def zone_for_write(conn: AsyncConnection, ctx: RequestContext, zone_id: str) -> Zone:
-    """The zone, locked for this transaction, for a caller who may change it.
-
-    Raises Forbidden (also for a zone only shared with the caller) or ZoneNotFound; does not
-    look at the zone's action (see :func:`refuse_deleting`).
+    Raises ZoneNotFound or Forbidden; does not look at the zone's action (see
+    :func:`refuse_deleting`).
     """
-    require_write(ctx)
-    return await owned(conn, ctx, await zone_rows.lock(conn, zone_id))
+    zone = await readable(conn, ctx, await zone_rows.lock(conn, zone_id))
+    enforce(ctx, rule, zone_target(ctx, zone))
+    return zone
 
 
 def refuse_deleting(zone: Zone) -> None:
@@ -85,10 +173,10 @@ def refuse_deleting(zone: Zone) -> None:
 
 
 def check_ttl(ctx: RequestContext, settings: Settings, ttl: int | None) -> None:
-    """Raises InvalidTTL for a TTL below ``zones.min_ttl``, unless the caller is an admin
-    (Designate's ``use_low_ttl``)."""
+    """Raises InvalidTTL for a TTL below ``zones.min_ttl``, unless the caller passes
+    (Designate's ``use_low_ttl`` rule)."""
     minimum = settings.zones.min_ttl
-    if ttl is not None and ttl < minimum and not ctx.is_admin:
+    if ttl is not None and ttl < minimum and not check(ctx, "use_low_ttl"):
         raise errors.InvalidTTL(f"TTL is below the minimum: {minimum}")
 
 

@@ -30,7 +30,7 @@ from zonekeeper.domain import pools as pool_specs
 from zonekeeper.domain.models import DEFAULT_POOL_ID, Action, ListQuery, Page
 from zonekeeper.domain.pool_plan import PoolChange, Verb
 from zonekeeper.domain.pools import PoolSpec
-from zonekeeper.service import changes
+from zonekeeper.service import changes, policy
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import audits
@@ -83,15 +83,9 @@ def is_embedded(pool: pool_rows.Pool) -> bool:
     return bool(pool.targets) and bare and plain
 
 
-def _require_admin(ctx: RequestContext) -> None:
-    """Pools are Designate admin resources: raises Forbidden for anyone else."""
-    if not ctx.is_admin:
-        raise errors.Forbidden()
-
-
 async def get(ctx: RequestContext, env: ServiceEnv, pool_id: str) -> pool_rows.Pool:
     """The pool; raises Forbidden (not an admin) or PoolNotFound."""
-    _require_admin(ctx)
+    policy.enforce(ctx, "get_pool")
     async with env.db.read() as conn:
         pool = await pool_rows.get_pool(conn, pool_id)
     if pool is None:
@@ -102,14 +96,14 @@ async def get(ctx: RequestContext, env: ServiceEnv, pool_id: str) -> pool_rows.P
 async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> Page[pool_rows.Pool]:
     """One page of pools, uncounted. Raises Forbidden (not an admin), BadRequest (filters),
     InvalidSortKey, InvalidSortDir, MarkerNotFound."""
-    _require_admin(ctx)
+    policy.enforce(ctx, "find_pools")
     async with env.db.read() as conn:
         return Page(items=await pool_rows.page(conn, query), total_count=None)
 
 
 async def current(ctx: RequestContext, env: ServiceEnv) -> builtins.list[PoolSpec]:
     """Every pool, oldest first, as ``pools.yaml`` specs. Raises Forbidden."""
-    _require_admin(ctx)
+    policy.enforce(ctx, "find_pools")
     async with env.db.read() as conn:
         return [spec_of(pool) for pool in await pool_rows.list_pools(conn)]
 
@@ -182,7 +176,8 @@ async def apply(
     InvalidObject (two pools with one name), InvalidOperation (deleting the default pool or
     a pool that still holds zones).
     """
-    _require_admin(ctx)
+    for rule in ("create_pool", "update_pool", *(["delete_pool"] if delete else [])):
+        policy.enforce(ctx, rule)
     if dry_run:
         async with env.db.read() as conn:
             return await _plan(conn, desired, delete, dry_run=True)
@@ -273,7 +268,7 @@ async def rewrite_apex(
     ``hostnames`` and the SOA MNAME ``hostnames[0]``, at a new serial, journalled, PENDING.
     A zone already so is still bumped (the caller only calls on a change). Raises what
     ``changes.begin`` raises."""
-    change = await changes.begin(conn, ctx, zone_id, now)
+    change = await changes.begin(conn, ctx, zone_id, now, None)  # the pool rule was checked
     zone = change.zone
     recordset_id = await pool_rows.apex_ns_id(conn, zone.id, zone.name)
     recordset = await recordset_rows.get(conn, recordset_id) if recordset_id else None

@@ -31,7 +31,7 @@ async def create(
     CNAME with several records, zone being deleted), InvalidObject, InvalidRecordSetLocation,
     InvalidTTL, DuplicateRecordSet, OverQuota."""
     async with env.db.transaction() as conn:
-        change = await changes.begin(conn, ctx, zone_id, env.now(), shared_ok=True)
+        change = await changes.begin(conn, ctx, zone_id, env.now(), "create_recordset")
         zone = change.zone
         owner, rtype, records = validate_new(ctx, env, zone, fields)
         await _check_placement(conn, zone, owner, rtype)
@@ -153,7 +153,7 @@ def _new_recordset(
 async def get(ctx: RequestContext, env: ServiceEnv, zone_id: str, recordset_id: str) -> RecordSet:
     """The recordset of the zone. Raises Forbidden, ZoneNotFound, RecordSetNotFound."""
     async with env.db.read() as conn:
-        zone = await policy.zone_for_read(conn, ctx, zone_id)
+        zone = await policy.zone_for_read(conn, ctx, zone_id, "get_recordset")
         return _in_zone(zone, await recordset_rows.get(conn, recordset_id))
 
 
@@ -166,7 +166,6 @@ def _in_zone(zone: Zone, recordset: RecordSet | None) -> RecordSet:
 async def find(ctx: RequestContext, env: ServiceEnv, recordset_id: str) -> RecordSet:
     """The recordset, in any zone the caller may see (for ``/v2/recordsets/{id}``).
     Raises Forbidden, RecordSetNotFound."""
-    policy.require_read(ctx)
     async with env.db.read() as conn:
         recordset = await recordset_rows.get(conn, recordset_id)
         zone = await zone_rows.get(conn, recordset.zone_id) if recordset else None
@@ -176,6 +175,7 @@ async def find(ctx: RequestContext, env: ServiceEnv, recordset_id: str) -> Recor
             await policy.readable(conn, ctx, zone)
         except errors.ZoneNotFound:
             raise errors.RecordSetNotFound() from None
+    policy.enforce(ctx, "get_recordset", policy.zone_target(ctx, zone))
     return recordset
 
 
@@ -189,11 +189,11 @@ async def list(
     """One page of the zone's recordsets, or with ``zone_id`` None of every zone the caller
     may see; ``total_count`` only when ``count``. Raises Forbidden, ZoneNotFound,
     BadRequest (filters), InvalidSortKey, InvalidSortDir, MarkerNotFound."""
-    policy.require_read(ctx)
+    policy.enforce(ctx, "find_recordsets", policy.project_target(ctx))
     async with env.db.read() as conn:
         scope = []
         if zone_id is not None:
-            zone = await policy.zone_for_read(conn, ctx, zone_id)
+            zone = await policy.zone_for_read(conn, ctx, zone_id, "find_recordsets")
             scope.append(recordset_rows.in_zone(zone.id))
         elif not ctx.all_projects:
             scope.append(recordset_rows.in_project(ctx.project_id))
@@ -213,10 +213,10 @@ async def update(
     sent only with their current values. Raises Forbidden, ZoneNotFound, RecordSetNotFound,
     BadRequest (SOA, managed, zone being deleted), InvalidObject, InvalidTTL, OverQuota."""
     async with env.db.transaction() as conn:
-        change = await changes.begin(conn, ctx, zone_id, env.now(), shared_ok=True)
+        change = await changes.begin(conn, ctx, zone_id, env.now(), None)
         zone = change.zone
         old = _in_zone(zone, await recordset_rows.get(conn, recordset_id))
-        policy.owns_recordset(ctx, zone, old.project_id)
+        _enforce_on(ctx, "update_recordset", zone, old)
         _check_editable(ctx, old, "updated")
         records = _validate_update(ctx, env, zone, old, fields)
         if not old.managed:
@@ -227,6 +227,14 @@ async def update(
         await changes.commit(conn, change)
     env.db.wake_worker()
     return new
+
+
+def _enforce_on(ctx: RequestContext, rule: str, zone: Zone, recordset: RecordSet) -> None:
+    """Designate's recordset rules also let a member change a recordset of their project
+    (``recordset_project_id``) in another project's zone."""
+    policy.enforce(
+        ctx, rule, policy.zone_target(ctx, zone, recordset_project_id=recordset.project_id)
+    )
 
 
 def _check_editable(ctx: RequestContext, recordset: RecordSet, verb: str) -> None:
@@ -332,9 +340,9 @@ async def delete(
     the new serial. Raises Forbidden, ZoneNotFound, RecordSetNotFound, BadRequest (SOA,
     managed, zone being deleted)."""
     async with env.db.transaction() as conn:
-        change = await changes.begin(conn, ctx, zone_id, env.now(), shared_ok=True)
+        change = await changes.begin(conn, ctx, zone_id, env.now(), None)
         old = _in_zone(change.zone, await recordset_rows.get(conn, recordset_id))
-        policy.owns_recordset(ctx, change.zone, old.project_id)
+        _enforce_on(ctx, "delete_recordset", change.zone, old)
         _check_editable(ctx, old, "deleted")
         await recordset_rows.delete_recordset(conn, old.id)
         change.replace(changes.served_rrs(old, change.zone.ttl), [])

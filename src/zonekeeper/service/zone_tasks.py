@@ -12,6 +12,12 @@ from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import zone_tasks as task_rows
 
+_RULES = {
+    TaskType.IMPORT: ("get_zone_import", "find_zone_imports", "delete_zone_import"),
+    TaskType.EXPORT: ("get_zone_export", "find_zone_exports", "delete_zone_export"),
+}
+"""Designate's rules for reading, listing and deleting each kind of task."""
+
 _NOT_FOUND = {
     TaskType.IMPORT: errors.ZoneImportNotFound,
     TaskType.EXPORT: errors.ZoneExportNotFound,
@@ -44,7 +50,7 @@ def visible(ctx: RequestContext, task: ZoneTask | None, task_type: TaskType) -> 
 
 
 async def get(ctx: RequestContext, env: ServiceEnv, task_id: str, task_type: TaskType) -> ZoneTask:
-    policy.require_read(ctx)
+    policy.enforce(ctx, _RULES[task_type][0], policy.project_target(ctx))
     async with env.db.read() as conn:
         return visible(ctx, await task_rows.get(conn, task_id, task_type), task_type)
 
@@ -52,7 +58,7 @@ async def get(ctx: RequestContext, env: ServiceEnv, task_id: str, task_type: Tas
 async def list(
     ctx: RequestContext, env: ServiceEnv, task_type: TaskType, query: ListQuery
 ) -> Page[ZoneTask]:
-    policy.require_read(ctx)
+    policy.enforce(ctx, _RULES[task_type][1], policy.project_target(ctx))
     scope = [] if ctx.all_projects else [task_rows.of_project(ctx.project_id)]
     async with env.db.read() as conn:
         items, total = await task_rows.page(conn, task_type, scope, query)
@@ -60,7 +66,7 @@ async def list(
 
 
 async def delete(ctx: RequestContext, env: ServiceEnv, task_id: str, task_type: TaskType) -> None:
-    policy.require_write(ctx)
+    policy.enforce(ctx, _RULES[task_type][2], policy.project_target(ctx))
     async with env.db.transaction() as conn:
         visible(ctx, await task_rows.get(conn, task_id, task_type), task_type)
         await task_rows.delete_task(conn, task_id)

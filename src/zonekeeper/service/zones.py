@@ -89,7 +89,7 @@ async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
     InvalidObject, InvalidZoneName, InvalidTTL, BadRequest (SECONDARY), DuplicateZone,
     IllegalChild, IllegalParent, OverQuota, NoServersConfigured.
     """
-    policy.require_write(ctx)
+    policy.enforce(ctx, "create_zone", policy.project_target(ctx))
     new = validate_new(ctx, env, fields)
     async with env.db.transaction() as conn:
         zone = await insert_new(conn, ctx, env, new)
@@ -236,7 +236,7 @@ async def by_name(ctx: RequestContext, env: ServiceEnv, name: str) -> Zone:
     """The zone named ``name`` (absolute), unless it is being deleted; raises Forbidden,
     InvalidObject/InvalidZoneName (not a zone name) or ZoneNotFound (also for another
     project's zone)."""
-    policy.require_read(ctx)
+    policy.enforce(ctx, "find_zones", policy.project_target(ctx))
     stored = names.to_text(names.parse_zone_name(name))
     async with env.db.read() as conn:
         found = [z for z in await zone_rows.by_names(conn, [stored]) if z.action != Action.DELETE]
@@ -247,7 +247,7 @@ async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> Page[Z
     """One page of the caller's zones (every project's with ``all_projects``), with
     ``total_count``. Raises Forbidden, BadRequest (filters), InvalidSortKey, InvalidSortDir,
     MarkerNotFound."""
-    policy.require_read(ctx)
+    policy.enforce(ctx, "find_zones", policy.project_target(ctx))
     scope = [] if ctx.all_projects else [_visible_to(ctx.project_id)]
     async with env.db.read() as conn:
         rows, total = await listing.page(conn, LISTING, zone_rows.SELECT, scope, query)
@@ -271,7 +271,7 @@ async def update(
     changed; bad email), InvalidTTL.
     """
     async with env.db.transaction() as conn:
-        change = await changes.begin(conn, ctx, zone_id, env.now())
+        change = await changes.begin(conn, ctx, zone_id, env.now(), "update_zone")
         zone = change.zone
         updated = _patched(ctx, env, zone, fields)
         if updated.ttl != zone.ttl:
@@ -327,10 +327,9 @@ async def delete(
     the worker purges its rows. Repeating it is harmless. A shared zone is deleted only with
     ``delete_shares`` (its shares go with it). Raises Forbidden, ZoneNotFound,
     ZoneHasSubZone, ZoneIsShared."""
-    policy.require_write(ctx)
     now = env.now()
     async with env.db.transaction() as conn:
-        zone = await policy.zone_for_write(conn, ctx, zone_id)
+        zone = await policy.zone_for_write(conn, ctx, zone_id, "delete_zone")
         await _check_deletable(conn, zone, delete_shares)
         zone = dataclasses.replace(
             zone,
@@ -351,10 +350,8 @@ async def abandon(
     nameservers, which keep serving their copy (Designate's abandon; admins only). A zone
     created again under the name starts above its serial. Raises Forbidden, ZoneNotFound,
     ZoneHasSubZone, ZoneIsShared."""
-    if not ctx.is_admin:
-        raise errors.Forbidden()
     async with env.db.transaction() as conn:
-        zone = await policy.zone_for_write(conn, ctx, zone_id)
+        zone = await policy.zone_for_write(conn, ctx, zone_id, "abandon_zone")
         await _check_deletable(conn, zone, delete_shares)
         await change_rows.purge_zone(conn, zone.id)
 
@@ -390,7 +387,7 @@ async def nameservers(
     """(hostname, priority) of the zone's apex nameservers, from its pool, lowest priority
     first. Raises Forbidden, ZoneNotFound."""
     async with env.db.read() as conn:
-        zone = await policy.zone_for_read(conn, ctx, zone_id)
+        zone = await policy.zone_for_read(conn, ctx, zone_id, "get_zone_ns_records")
         pool = await pool_rows.get_pool(conn, zone.pool_id)
     if pool is None:
         return []
