@@ -18,6 +18,8 @@ from zonekeeper.api import (
     middleware,
     pools,
     recordsets,
+    shares,
+    transfers,
     web,
     zones,
 )
@@ -61,6 +63,8 @@ def create_app(env: ServiceEnv) -> FastAPI:
     # Before zones: /v2/zones/tasks/... must not be taken for /v2/zones/{zone_id}/...
     app.include_router(imports.router)
     app.include_router(exports.router)
+    app.include_router(transfers.router)
+    app.include_router(shares.router)
     app.include_router(zones.router)
     app.include_router(recordsets.router)
     app.include_router(pools.router)

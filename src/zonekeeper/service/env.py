@@ -54,6 +54,16 @@ class FloatingIpSource(Protocol):
         ...
 
 
+class ProjectDirectory(Protocol):
+    """Keystone's projects, asked before a zone is shared with or offered to a project. The
+    seam for the Keystone lookup in ``integrations/`` (not wired yet: see ``ServiceEnv``)."""
+
+    async def exists(self, project_id: str) -> bool:
+        """Whether Keystone knows ``project_id``. Raises CommunicationFailure when it cannot
+        tell (an error is never "it does not exist")."""
+        ...
+
+
 ExistingIds = Callable[[], Awaitable[set[str]]]
 """The ids of every resource of one kind that exists now, in every region and project.
 Raises CommunicationFailure when the service cannot tell (an error is never "none exist")."""
@@ -66,6 +76,9 @@ class ServiceEnv:
     now: Callable[[], datetime] = field(default=utcnow)
     floating_ips: FloatingIpSource | None = None
     """Neutron, when ``network_api.endpoints`` are configured."""
+    projects: ProjectDirectory | None = None
+    """Keystone's projects, when a lookup is configured; None: project ids of shares and
+    targeted transfers are taken as given (Designate without Keystone does the same)."""
     inventory: Mapping[str, ExistingIds] = field(default_factory=dict, hash=False)
     """Per managed resource type (``instance``, ``floatingip``, ``port``), how to ask which
     exist; only the types whose service is configured (Nova, Neutron) are present."""
