@@ -39,7 +39,7 @@ async def offered(
 async def test_request_shows_its_key_to_the_owner_only(
     client: httpx.AsyncClient, make_zone: ZoneFactory
 ) -> None:
-    zone, request = await offered(client, make_zone, {"target_project_id": "taker"})
+    _zone, request = await offered(client, make_zone, {"target_project_id": "taker"})
     assert request["status"] == "ACTIVE" and request["zone_name"] == "moving.example."
     key = request["key"]
     assert len(key) == 8 and key.isalnum() and key.upper() == key
@@ -125,7 +125,7 @@ async def test_one_active_request_per_zone_and_deletion(
 async def test_update_changes_the_description_only(
     client: httpx.AsyncClient, make_zone: ZoneFactory
 ) -> None:
-    zone, request = await offered(client, make_zone, {"description": "old"})
+    _zone, request = await offered(client, make_zone, {"description": "old"})
     url = request["links"]["self"]
     response = await client.patch(url, json={"description": "new"}, headers=OWNER)
     assert response.status_code == 200 and response.json()["description"] == "new"
@@ -140,7 +140,7 @@ async def test_update_changes_the_description_only(
 async def test_accepts_are_listed_for_admins(
     client: httpx.AsyncClient, make_zone: ZoneFactory
 ) -> None:
-    zone, request = await offered(client, make_zone)
+    _zone, request = await offered(client, make_zone)
     body = {"key": request["key"], "zone_transfer_request_id": request["id"]}
     accepted = (await client.post(ACCEPTS, json=body, headers=TAKER)).json()
     assert (await client.get(ACCEPTS, headers=TAKER)).status_code == 403
