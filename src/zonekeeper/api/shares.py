@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
 from zonekeeper.api import auth, body, errors, pagination, web
+from zonekeeper.domain.models import Share
 from zonekeeper.service import shares
-from zonekeeper.storage.shares import Share
 
 
 @with_config(ConfigDict(extra="forbid", strict=True))

@@ -17,9 +17,9 @@ from typing_extensions import TypedDict
 
 from zonekeeper.api import auth, body, errors, pagination, web
 from zonekeeper.api.zones import Description
+from zonekeeper.domain.models import TransferAccept as Accept
+from zonekeeper.domain.models import TransferRequest
 from zonekeeper.service import transfers
-from zonekeeper.storage.transfers import Accept
-from zonekeeper.storage.transfers import Request as TransferRequest
 
 REQUESTS: Final = "/v2/zones/tasks/transfer_requests"
 ACCEPTS: Final = "/v2/zones/tasks/transfer_accepts"

@@ -95,6 +95,47 @@ class ZoneTask:
 
 
 @dataclass(frozen=True, slots=True)
+class Share:
+    """A zone shared by its owner (``project_id``) with ``target_project_id``."""
+
+    id: str
+    zone_id: str
+    project_id: str
+    target_project_id: str
+    created_at: datetime
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRequest:
+    """An offer of a zone to another project (any project when ``target_project_id`` is
+    None), accepted with ``key``; ACTIVE until accepted, then COMPLETE."""
+
+    id: str
+    zone_id: str
+    zone_name: str
+    project_id: str
+    target_project_id: str | None
+    key: str
+    description: str | None
+    status: str
+    created_at: datetime
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferAccept:
+    id: str
+    zone_transfer_request_id: str
+    zone_id: str
+    project_id: str
+    key: str
+    status: str
+    created_at: datetime
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class RecordSet:
     id: str
     zone_id: str

@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from zonekeeper.domain import errors
-from zonekeeper.domain.models import ListQuery, Page
+from zonekeeper.domain.models import ListQuery, Page, Share
 from zonekeeper.service import policy, projects
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import shares as share_rows
-from zonekeeper.storage.shares import Share
 
 MAX_PROJECT_ID = 36
 

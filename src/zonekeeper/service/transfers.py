@@ -14,12 +14,13 @@ from typing import Any
 
 from zonekeeper.domain import errors
 from zonekeeper.domain.models import ListQuery, Page, TaskStatus
+from zonekeeper.domain.models import TransferAccept as Accept
+from zonekeeper.domain.models import TransferRequest as Request
 from zonekeeper.service import policy, projects, quotas
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import transfers as transfer_rows
 from zonekeeper.storage import zones as zone_rows
-from zonekeeper.storage.transfers import Accept, Request
 
 KEY_ALPHABET = string.ascii_uppercase + string.digits
 KEY_LENGTH = 8

@@ -3,8 +3,6 @@ project see the zones shared with it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, exists, func, insert, select
@@ -12,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain import errors
-from zonekeeper.domain.models import ListQuery
+from zonekeeper.domain.models import ListQuery, Share
 from zonekeeper.storage import listing
 from zonekeeper.storage.listing import Condition
 from zonekeeper.storage.tables import recordsets, shared_zones, zones
@@ -27,16 +25,6 @@ LISTING = listing.Listing(
         "updated_at": shared_zones.c.updated_at,
     },
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Share:
-    id: str
-    zone_id: str
-    project_id: str
-    target_project_id: str
-    created_at: datetime
-    updated_at: datetime | None
 
 
 def from_row(row: Row[Any]) -> Share:

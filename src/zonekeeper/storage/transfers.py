@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,8 @@ from sqlalchemy import Row, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain.models import ListQuery
+from zonekeeper.domain.models import TransferAccept as Accept
+from zonekeeper.domain.models import TransferRequest as Request
 from zonekeeper.storage import listing
 from zonekeeper.storage.listing import Condition
 from zonekeeper.storage.tables import (
@@ -46,32 +47,6 @@ ACCEPT_LISTING = listing.Listing(
         "updated_at": zone_transfer_accepts.c.updated_at,
     },
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    id: str
-    zone_id: str
-    zone_name: str
-    project_id: str
-    target_project_id: str | None
-    key: str
-    description: str | None
-    status: str
-    created_at: datetime
-    updated_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Accept:
-    id: str
-    zone_transfer_request_id: str
-    zone_id: str
-    project_id: str
-    key: str
-    status: str
-    created_at: datetime
-    updated_at: datetime | None
 
 
 def _request(row: Row[Any]) -> Request:
