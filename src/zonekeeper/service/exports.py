@@ -20,6 +20,8 @@ from zonekeeper.storage import zone_tasks as task_rows
 from zonekeeper.storage import zones as zone_rows
 
 LOCATION = "designate://v2/zones/tasks/exports/{id}/export"
+HEADER_LINES = 3
+"""Lines of a file before its records: $ORIGIN, $TTL and a blank line."""
 
 
 async def create(ctx: RequestContext, env: ServiceEnv, zone_id: str) -> ZoneTask:
@@ -79,6 +81,12 @@ async def zone_of(ctx: RequestContext, env: ServiceEnv, task_id: str) -> Zone:
     if zone is None:
         raise errors.ZoneNotFound()
     return zone
+
+
+async def record_count(env: ServiceEnv, zone: Zone) -> int:
+    """How many records (lines after the header) the zone's file has now."""
+    async with env.db.read() as conn:
+        return await recordset_rows.count_records(conn, zone.id)
 
 
 async def render(env: ServiceEnv, zone: Zone, chunk_lines: int = 2000) -> AsyncIterator[str]:

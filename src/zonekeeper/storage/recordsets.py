@@ -183,6 +183,12 @@ def count_in_zone(zone_id: str) -> ScalarSelect[int]:
     return stmt.scalar_subquery()
 
 
+async def count_records(conn: AsyncConnection, zone_id: str) -> int:
+    """The number of records in the zone, managed ones included."""
+    stmt = select(func.count()).select_from(records).where(records.c.zone_id == zone_id)
+    return int((await conn.execute(stmt)).scalar_one())
+
+
 def count_unmanaged_records(zone_id: str) -> ScalarSelect[int]:
     """SQL for the number of records in the zone that the system does not manage."""
     unmanaged = and_(records.c.zone_id == zone_id, records.c.managed.is_(False))
