@@ -327,19 +327,32 @@ def _plain(text: str) -> bool:
     return re.search(r'[;()"]', _QUOTED_OR_ESCAPED.sub("", text)) is None
 
 
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def _slots(cls: type) -> tuple[str, ...]:
+    """Every slot of an rdata class (computed once per type: imports check many records)."""
+    found = _SLOTS.get(cls)
+    if found is None:
+        found = _SLOTS[cls] = tuple(
+            slot for klass in cls.__mro__ for slot in getattr(klass, "__slots__", ())
+        )
+    return found
+
+
 def _name_fields(rdata: dns.rdata.Rdata) -> dict[str, dns.name.Name]:
     """The rdata's name-valued fields (MX exchange, SRV target, SOA mname/rname, ...)."""
-    slots = (slot for cls in type(rdata).__mro__ for slot in getattr(cls, "__slots__", ()))
-    values = {slot: getattr(rdata, slot) for slot in slots}
+    values = {slot: getattr(rdata, slot) for slot in _slots(rdata.__class__)}
     return {key: value for key, value in values.items() if isinstance(value, dns.name.Name)}
 
 
 def _lower_names(rdata: dns.rdata.Rdata) -> dns.rdata.Rdata:
     """``rdata`` with every name lower-cased (RFC 4034 6.2 canonical form, for all types)."""
     fields = _name_fields(rdata)
-    if not fields:
-        return rdata
-    return rdata.replace(**{key: name.canonicalize() for key, name in fields.items()})
+    lowered = {key: name.canonicalize() for key, name in fields.items()}
+    if all(lowered[key].labels == name.labels for key, name in fields.items()):
+        return rdata  # already canonical: skip the copy (most records are)
+    return rdata.replace(**lowered)
 
 
 def _names_ok(rdata: dns.rdata.Rdata, rule: _Rule) -> bool:

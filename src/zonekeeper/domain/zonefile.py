@@ -28,8 +28,10 @@ ORIGIN_REQUIRED = (
 )
 SOA_REQUIRED = "An SOA record is required."
 
-_NAMED_TYPES = frozenset({"CNAME", "MX", "NS", "PTR", "SRV", "NAPTR", "SVCB", "HTTPS"})
-"""Types whose data holds domain names, which may be written relative to $ORIGIN."""
+_NAME_POSITION = {"CNAME": 0, "NS": 0, "PTR": 0, "MX": 1, "SVCB": 1, "HTTPS": 1, "SRV": 3}
+_NAME_POSITION["NAPTR"] = -1
+"""Where the domain name is among the fields of the types that hold one (it may be written
+relative to $ORIGIN); NAPTR's replacement is its last field."""
 
 Progress = Callable[[int, int], None]
 """Called with (lines read, lines in all) while a large file is parsed."""
@@ -229,15 +231,29 @@ def _add(zone: ParsedZone, line: int, owner: str, rtype: str, ttl: int | None, d
 
 
 def _absolute_data(rtype: str, data: str, origin: dns.name.Name) -> str:
-    """``data`` with names made absolute for the types that hold names; as written otherwise,
-    or when it does not parse (the API's validation then reports it)."""
-    if rtype not in _NAMED_TYPES:
+    """``data`` with its domain name made absolute, for the types that hold one: a name
+    without a final dot is relative to $ORIGIN (``@`` is $ORIGIN itself), as dnspython
+    reads it. Done on the text, because the API's validation parses the result anyway and
+    a second parse per record doubled the cost of large imports. Anything unexpected is
+    left as written, for the validation to report."""
+    position = _NAME_POSITION.get(rtype)
+    if position is None:
         return data
-    try:
-        rdata = dns.rdata.from_text(dns.rdataclass.IN, rtype, data, origin, False)
-    except dns.exception.DNSException:
-        return data
-    return rdata.to_text(origin=None, relativize=False)
+    if position >= 0:
+        parts = data.split(None, position + 1)  # what follows the name stays as written
+        if len(parts) <= position:
+            return data
+        parts[position] = _absolute_name(parts[position], origin)
+        return " ".join(parts)
+    stripped = data.rstrip()
+    cut = max(stripped.rfind(" "), stripped.rfind("\t")) + 1
+    return stripped[:cut] + _absolute_name(stripped[cut:], origin)
+
+
+def _absolute_name(name: str, origin: dns.name.Name) -> str:
+    if name.endswith(".") and not name.endswith("\\."):
+        return name
+    return origin.to_text() if name == "@" else f"{name}.{origin.to_text()}"
 
 
 def _is_type(rtype: str) -> bool:
