@@ -34,7 +34,7 @@ def zone_file(name: str, count: int) -> str:
         if kind == 0:
             lines.append(f"h{i} IN A 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}")
         elif kind == 1:
-            lines.append(f"h{i} 300 IN AAAA 2001:db8::{i:x}")
+            lines.append(f"h{i} 300 IN AAAA 2001:db8::{i >> 16:x}:{i & 0xFFFF:x}")
         elif kind == 2:
             lines.append(f'h{i} IN TXT "record {i}" "v=bench"')
         elif kind == 3:

@@ -121,6 +121,7 @@ def parse(text: str, progress: Progress | None = None) -> ParsedZone:
             _add(zone, entry.line, owner_text, rtype, _ttl(ttl, default_ttl, zone), data)
     if progress is not None and entries:
         progress(entries[-1].line, entries[-1].line)
+    zone.problems.sort(key=lambda problem: problem.line)
     return zone
 
 
