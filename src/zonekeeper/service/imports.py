@@ -10,6 +10,7 @@ changes an existing zone (its name taken: ERROR "Duplicate zone.").
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import dataclasses
 import logging
@@ -47,8 +48,9 @@ Progress = Callable[[str, int, int], None]
 MAX_REASONS = 100
 """Bad lines named in an ERROR message; the count of the rest follows."""
 
-_Valid = tuple[dns.name.Name, str, tuple[rdata.CanonicalRecord, ...], int | None]
-"""One recordset that passed the API's validation: owner, type, records, TTL."""
+_Valid = tuple[dns.name.Name, str, tuple[rdata.CanonicalRecord, ...], int | None, str]
+"""One recordset that passed the API's validation: owner, type, records, TTL, and the
+owner's stored text."""
 
 
 class ImportFailed(Exception):
@@ -127,6 +129,27 @@ async def _import(
     progress: Progress | None,
 ) -> Zone:
     policy.enforce(ctx, "create_zone", policy.project_target(ctx))
+    # Parsing and checking a large file is seconds of CPU: in a thread, so the API, the
+    # mini-DNS and the worker sharing this event loop keep answering meanwhile.
+    new, valid = await asyncio.to_thread(_prepare, ctx, env, text, attributes, progress)
+    async with env.db.transaction() as conn:
+        zone = await zones.insert_new(conn, ctx, env, new)
+        await _check_child_zones(conn, zone, valid)
+        await _check_quotas(conn, env, zone, valid)
+        await _write(conn, ctx, zone, valid, progress)
+    env.db.wake_worker()
+    return zone
+
+
+def _prepare(
+    ctx: RequestContext,
+    env: ServiceEnv,
+    text: str,
+    attributes: dict[str, str],
+    progress: Progress | None,
+) -> tuple[zones.NewZone, builtins.list[_Valid]]:
+    """The zone and the recordsets of ``text``, checked as the API checks them; touches no
+    database. Raises ImportFailed and the zone create's errors."""
     parsed = zonefile.parse(text, _stage(progress, "parse"))
     _raise_problems(parsed.problems)
     assert parsed.origin is not None and parsed.soa is not None  # else a problem was raised
@@ -142,14 +165,7 @@ async def _import(
         timers=(soa.refresh, soa.retry, soa.expire, soa.minimum),
     )
     provisional = zones.new_zone(ctx, env, new, 0)
-    valid = _validate(ctx, env, provisional, parsed, progress)
-    async with env.db.transaction() as conn:
-        zone = await zones.insert_new(conn, ctx, env, new)
-        await _check_child_zones(conn, zone, valid)
-        await _check_quotas(conn, env, zone, valid)
-        await _write(conn, ctx, zone, valid, progress)
-    env.db.wake_worker()
-    return zone
+    return new, _validate(ctx, env, provisional, parsed, progress)
 
 
 def _raise_problems(problems: Sequence[zonefile.Problem]) -> None:
@@ -206,7 +222,7 @@ def _validate(
         except errors.ZonekeeperError as error:
             reasons.extend(_line_reasons(recordset, error))
             continue
-        valid.append((owner, rtype, records, recordset.ttl))
+        valid.append((owner, rtype, records, recordset.ttl, names.to_text(owner)))
     reasons.extend(_cname_conflicts(valid, parsed))
     if report is not None:
         report(len(wanted), len(wanted))
@@ -237,10 +253,10 @@ def _cname_conflicts(
 ) -> builtins.list[tuple[int, str]]:
     """A CNAME that shares its name with other data, as the API's create refuses it."""
     types: dict[dns.name.Name, set[str]] = defaultdict(set)
-    for owner, rtype, _, _ in valid:
+    for owner, rtype, *_ in valid:
         types[owner].add(rtype)
     reasons = []
-    for owner, rtype, _, _ in valid:
+    for owner, rtype, *_ in valid:
         if rtype == rules.CNAME and rules.cname_conflict(rtype, types[owner]):
             line = parsed.recordsets[(names.to_text(owner), rtype)].lines[0]
             reasons.append((line, "CNAME recordsets may not share a name with any other records"))
@@ -265,7 +281,7 @@ async def _check_child_zones(conn: AsyncConnection, zone: Zone, valid: Sequence[
 async def _check_quotas(
     conn: AsyncConnection, env: ServiceEnv, zone: Zone, valid: Sequence[_Valid]
 ) -> None:
-    sizes = [len(records) for _, _, records, _ in valid]
+    sizes = [len(item[2]) for item in valid]
     await quotas.check_records(
         conn,
         env.settings,
@@ -292,6 +308,7 @@ async def _write(
             report(start, len(valid))
         items = [_recordset(ctx, zone, item) for item in valid[start : start + chunk]]
         await recordset_rows.insert_many(conn, items)
+        await asyncio.sleep(0)  # let the loop serve others between chunks
     if report is not None:
         report(len(valid), len(valid))
 
@@ -299,13 +316,13 @@ async def _write(
 def _recordset(
     ctx: RequestContext, zone: Zone, item: _Valid
 ) -> tuple[RecordSet, Sequence[rdata.CanonicalRecord]]:
-    owner, rtype, records, ttl = item
+    _, rtype, records, ttl, name = item
     recordset = RecordSet(
         id=str(uuid.uuid4()),
         zone_id=zone.id,
         zone_name=zone.name,
         project_id=ctx.project_id,
-        name=names.to_text(owner),
+        name=name,
         type=rtype,
         ttl=ttl,
         description=None,
