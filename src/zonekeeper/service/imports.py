@@ -302,7 +302,9 @@ async def _write(
     """Insert the recordsets, PENDING like any create (the new zone's first transfer serves
     them all, so no journal entry is needed), in chunks that report progress."""
     report = _stage(progress, "write")
-    chunk = 5000
+    # On SQLite statements run on the event loop (storage/sqlite_inline.py): small chunks
+    # keep each pause of the API and mini-DNS short.
+    chunk = 1000
     for start in range(0, len(valid), chunk):
         if report is not None:
             report(start, len(valid))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from oslo_config import cfg
 from oslo_policy import policy as oslo_policy
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.config import Settings
@@ -20,6 +21,7 @@ from zonekeeper.domain.models import Action, Zone
 from zonekeeper.service import policy_defaults
 from zonekeeper.storage import shares
 from zonekeeper.storage import zones as zone_rows
+from zonekeeper.storage.listing import Condition
 
 if TYPE_CHECKING:  # context imports this module to check the admin headers
     from zonekeeper.service.context import RequestContext
@@ -141,6 +143,12 @@ async def readable(conn: AsyncConnection, ctx: RequestContext, zone: Zone | None
     if zone is not None and await shares.is_shared_with(conn, zone.id, ctx.project_id):
         return zone
     raise errors.ZoneNotFound()
+
+
+def readable_zones(project_id: str) -> Condition:
+    """:func:`readable` as a list scope over ``zones``: the project's own zones and those
+    shared with it (callers with all-projects list without a scope)."""
+    return or_(zone_rows.of_project(project_id), shares.shared_with(project_id))
 
 
 async def zone_for_read(

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 import dns.name
-from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain import errors, names, rdata
@@ -248,16 +247,10 @@ async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> Page[Z
     ``total_count``. Raises Forbidden, BadRequest (filters), InvalidSortKey, InvalidSortDir,
     MarkerNotFound."""
     policy.enforce(ctx, "find_zones", policy.project_target(ctx))
-    scope = [] if ctx.all_projects else [_visible_to(ctx.project_id)]
+    scope = [] if ctx.all_projects else [policy.readable_zones(ctx.project_id)]
     async with env.db.read() as conn:
         rows, total = await listing.page(conn, LISTING, zone_rows.SELECT, scope, query)
     return Page(items=[zone_rows.from_row(row) for row in rows], total_count=total)
-
-
-def _visible_to(project_id: str) -> listing.Condition:
-    """The zones ``policy.readable`` lets ``project_id`` see, as a list scope: its own and
-    those shared with it."""
-    return or_(zones_table.c.project_id == project_id, shares.shared_with(project_id))
 
 
 async def update(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -74,6 +74,11 @@ def to_row(zone: Zone) -> dict[str, Any]:
 
 SELECT = select(zones, shares.is_shared())
 """Zone rows with their ``shared`` flag: what every read the API renders selects."""
+
+
+def of_project(project_id: str) -> ColumnElement[bool]:
+    """Scope: the zones ``project_id`` owns."""
+    return zones.c.project_id == project_id
 
 
 async def get(conn: AsyncConnection, zone_id: str) -> Zone | None:
