@@ -11,13 +11,25 @@ CONFORMANCE_VENVS := .venv-conformance
 KEYSTONE_STAMP := $(CONFORMANCE_VENVS)/keystone/.installed
 TEMPEST_STAMP := $(CONFORMANCE_VENVS)/tempest/.installed
 
-.PHONY: run test check deps system-deps bench-deps apt-install bench clean keystone-deps
+.PHONY: run test check deps system-deps bench-deps apt-install bench clean keystone-deps \
+	conformance conformance-update conformance-deps
 
 run: $(STAMP)
 	$(BIN)/zonekeeper serve
 
 test: system-deps $(STAMP) $(KEYSTONE_STAMP) check
 	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory conformance
+
+# Designate's tempest API tests against a Zonekeeper behind Keystone, judged against
+# tests/conformance/expected.txt (docs/conformance.md). -update rewrites that list from a run.
+conformance: $(STAMP) conformance-deps
+	$(BIN)/python -m tests.conformance.run
+
+conformance-update: $(STAMP) conformance-deps
+	$(BIN)/python -m tests.conformance.run --update
+
+conformance-deps: $(KEYSTONE_STAMP) $(TEMPEST_STAMP)
 
 check: $(STAMP)
 	$(BIN)/ruff format --check src tests bench

@@ -42,6 +42,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.processes import stop_group
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("ZONEKEEPER_KEYSTONE_VENV", ROOT / ".venv-conformance" / "keystone"))
 SHIM_DIR = Path(__file__).resolve().parent / "keystone_shim"
@@ -52,7 +54,6 @@ REGION = "RegionOne"
 DOMAIN = "default"
 START_TIMEOUT = 60.0
 """Seconds for gunicorn to bind and Keystone to answer (~3 s here; a loaded machine is slower)."""
-STOP_TIMEOUT = 10.0
 _LISTENING = re.compile(r"Listening at: http://[\d.]+:(\d+)")
 
 
@@ -104,13 +105,13 @@ class Keystone:
         return Admin(self.auth_url, self.token())
 
     def stop(self) -> None:
-        """SIGTERM to gunicorn (it stops its worker), SIGKILL to the whole group if it lingers;
-        idempotent."""
+        """SIGTERM to gunicorn and its worker, SIGKILL if they linger; idempotent."""
         stop_group(self.process)
 
 
 class Admin:
-    """The few admin calls the tests need, each idempotent (find, else create)."""
+    """The few admin calls the tests need, each idempotent (find, else create). A context
+    manager: closed at the end of the ``with`` block."""
 
     def __init__(self, auth_url: str, token: str) -> None:
         self._http = httpx.Client(base_url=auth_url, headers={"X-Auth-Token": token}, timeout=30)
@@ -173,6 +174,12 @@ class Admin:
 
     def close(self) -> None:
         self._http.close()
+
+    def __enter__(self) -> Admin:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def start(directory: Path) -> Keystone:
@@ -323,20 +330,6 @@ def _wait_until_serving(server: Keystone) -> None:
                 return
         time.sleep(0.1)
     raise RuntimeError("Keystone did not answer:\n" + server.log_file.read_text(errors="replace"))
-
-
-def stop_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM ``process`` (a session leader we started; gunicorn stops its worker), SIGKILL
-    its whole group if it is still there after ``STOP_TIMEOUT``; reaps it. Idempotent."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -9,13 +9,10 @@ from tests.keystone_server import Keystone, keystone  # noqa: F401
 
 
 def test_service_user_sees_the_registered_dns_endpoints(keystone: Keystone) -> None:  # noqa: F811
-    admin = keystone.admin()
-    try:
+    with keystone.admin() as admin:
         admin.user("designate", "secret", "service", ["service", "admin"])
         admin.service("dns", "designate", "http://127.0.0.1:9/")
         admin.service("dns", "designate", "http://127.0.0.1:10/")  # replaces, never adds
-    finally:
-        admin.close()
     token = keystone.token("designate", "secret", "service")
     response = httpx.get(
         f"{keystone.auth_url}/auth/tokens",

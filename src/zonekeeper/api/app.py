@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from zonekeeper.api import (
+    auth,
     errors,
     exports,
     floatingips,
@@ -70,6 +71,9 @@ def create_app(env: ServiceEnv) -> FastAPI:
     app.include_router(pools.router)
     app.include_router(floatingips.router)
     errors.install(app)
+    authenticate = auth.authenticator(env)
+    if authenticate is not None:  # inside the edge middleware: refusals carry a request id
+        app.add_middleware(auth.AuthMiddleware, authenticate=authenticate)
     app.add_middleware(
         middleware.EdgeMiddleware,
         max_body_bytes=env.settings.api.max_body_bytes,

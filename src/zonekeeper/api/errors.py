@@ -30,6 +30,7 @@ REQUEST_ID: Final = "zonekeeper.request_id"
 
 STATUS: Final[Mapping[str, int]] = {
     "bad_request": 400,
+    "unauthorized": 401,
     "missing_project_id": 401,
     "forbidden": 403,
     "not_found": 404,
@@ -41,6 +42,7 @@ STATUS: Final[Mapping[str, int]] = {
     "unsupported_content_type": 415,
     "unknown": 500,
     "no_servers_configured": 500,
+    "service_unavailable": 503,
     "communication_failure": 504,
 }
 """HTTP status per wire type. A type not listed takes the status of its nearest listed base
@@ -165,7 +167,7 @@ _HTTP_ERRORS: Final[Mapping[int, type[errors.ZonekeeperError]]] = {
 
 _DESCRIPTIONS: Final[Mapping[int, str]] = {
     400: "Invalid request (bad body, query or path id)",
-    401: "No project in the request",
+    401: "No valid token, or no project in the request",
     403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",
@@ -174,5 +176,6 @@ _DESCRIPTIONS: Final[Mapping[int, str]] = {
     413: "Body too large, or quota exceeded",
     415: "Body is not JSON",
     500: "Unexpected failure",
+    503: "Keystone could not be asked about the token",
     504: "A service Zonekeeper calls (Neutron) failed or did not answer",
 }

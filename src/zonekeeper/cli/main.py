@@ -13,7 +13,7 @@ from rich.console import Console
 
 from zonekeeper import __version__
 from zonekeeper.cli import managed as managed_cli
-from zonekeeper.cli import options, pool
+from zonekeeper.cli import options, pool, token
 from zonekeeper.cli import zone as zone_cli
 from zonekeeper.storage import migrate
 
@@ -28,6 +28,7 @@ app.add_typer(db_app, name="db")
 console = Console(soft_wrap=True)
 app.add_typer(pool.app, name="pool", no_args_is_help=True)
 app.add_typer(zone_cli.app, name="zone", no_args_is_help=True)
+app.add_typer(token.app, name="token", no_args_is_help=True)
 
 
 def _logging(level: str) -> None:

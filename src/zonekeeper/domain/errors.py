@@ -122,6 +122,13 @@ class InvalidZoneTransferRequest(BadRequest):
     type = "invalid_zone_transfer_request"
 
 
+class Unauthorized(ZonekeeperError):
+    """No valid credentials (token missing, wrong, expired or revoked)."""
+
+    type = "unauthorized"
+    default_message = "The request you have made requires authentication."
+
+
 class MissingProjectId(ZonekeeperError):
     type = "missing_project_id"
 
@@ -257,6 +264,13 @@ class CommunicationFailure(ZonekeeperError):
     """A service we call (not the client) failed: unreachable, too slow, or a bad answer."""
 
     type = "communication_failure"
+
+
+class IdentityUnavailable(ZonekeeperError):
+    """Keystone could not be asked whether a token is valid."""
+
+    type = "service_unavailable"
+    default_message = "The Keystone service is temporarily unavailable."
 
 
 class NeutronCommunicationFailure(CommunicationFailure):

@@ -48,7 +48,8 @@ class _Enforcer(oslo_policy.Enforcer):
 
 class Policy:
     """Designate's default rules, overridden by the operator's policy file when there is one
-    (re-read when it changes, as oslo.policy does). Thread-safe for reads."""
+    (re-read when it changes, as oslo.policy does). Not thread-safe: the API calls it from its
+    event loop only."""
 
     def __init__(self, policy_file: Path | None = None, enforce_new_defaults: bool = True) -> None:
         # A private oslo.config object: nothing else in the process shares these options.
@@ -107,10 +108,14 @@ def project_target(ctx: RequestContext, project_id: str | None = None, **extra: 
     return {"project_id": project, "tenant_id": project, **extra}
 
 
-def zone_target(ctx: RequestContext, zone: Zone, **extra: Any) -> Target:
-    """The target of a rule about ``zone`` (and its recordsets), for a zone :func:`readable`
-    let the caller see: one not theirs, seen without all-projects, is shared with them."""
-    shared = not ctx.all_projects and zone.project_id != ctx.project_id
+def zone_target(
+    ctx: RequestContext, zone: Zone, shared: bool | None = None, **extra: Any
+) -> Target:
+    """The target of a rule about ``zone`` (and its recordsets); ``shared``: the zone is shared
+    with the caller's project (Designate's ``zone_shared``). None: as :func:`readable` let the
+    caller see the zone, a zone not theirs, seen without all-projects, is shared with them."""
+    if shared is None:
+        shared = not ctx.all_projects and zone.project_id != ctx.project_id
     return project_target(
         ctx, zone.project_id, zone_type=zone.type.value, zone_shared=shared, **extra
     )

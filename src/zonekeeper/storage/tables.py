@@ -272,3 +272,22 @@ shared_zones = Table(
     UniqueConstraint("zone_id", "target_project_id", name="uq_shared_zones_zone_target"),
     Index("ix_shared_zones_target", "target_project_id"),
 )
+
+
+# Built-in API tokens (api.auth.strategy = token). Only a SHA-256 of each token is kept: a
+# token is 256 random bits, so its hash cannot be reversed or guessed, and a fast hash keeps
+# the per-request lookup cheap (a slow password hash would only cost every request).
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("project_id", String(255), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    # The roles, comma-separated, as in an X-Roles header.
+    Column("roles", Text, nullable=False),
+    Column("description", String(160)),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime),
+    Column("revoked_at", DateTime),
+)

@@ -1,7 +1,7 @@
 """zone lifecycle
 
 Revision ID: 0009_zone_lifecycle
-Revises: 0005_managed_revision
+Revises: 0007_api_tokens
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_zone_lifecycle"
-down_revision = "0005_managed_revision"
+down_revision = "0007_api_tokens"
 branch_labels = None
 depends_on = None
 
