@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dns.name
@@ -133,3 +134,40 @@ def test_cli_import_names_every_bad_line(served: Serve, api: httpx.Client) -> No
         timeout=60,
     )
     assert missing.returncode == 1 and "no zone nope.example." in missing.stderr
+
+
+def test_abandoned_zone_is_still_served_by_the_pool(tmp_path: Path) -> None:
+    from tests.e2e.test_pools import answer, serve_with_pool, wait_answered
+    from tests.fixtures_servers import free_port, start_named, stop
+
+    bind = start_named(tmp_path / "bind")
+    dns_port = free_port()
+    masters = [{"host": "127.0.0.1", "port": dns_port}]
+    pools = [
+        {
+            "id": "794ccc2c-d751-44fe-b57f-8894c9f5c842",
+            "name": "default",
+            "attributes": {},
+            "ns_records": [{"hostname": "ns1.example.net.", "priority": 1}],
+            "nameservers": [{"host": "127.0.0.1", "port": bind.port}],
+            "targets": [{"type": "bind9", "masters": masters, "options": bind.options()}],
+            "also_notifies": [],
+        }
+    ]
+    server = serve_with_pool(tmp_path, pools, dns_port)
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=10) as api:
+            body = {"name": "kept.example.", "email": "a@kept.example"}
+            zone_id = api.post("/v2/zones", json=body).json()["id"]
+            record = {"name": "www.kept.example.", "type": "A", "records": ["192.0.2.7"]}
+            api.post(f"/v2/zones/{zone_id}/recordsets", json=record)
+            wait_for(lambda: api.get(f"/v2/zones/{zone_id}").json()["status"] == "ACTIVE")
+            wait_answered(bind.port, "www.kept.example.", "A", {"192.0.2.7"})
+            assert api.post(f"/v2/zones/{zone_id}/tasks/abandon").status_code == 204
+            assert api.get(f"/v2/zones/{zone_id}").status_code == 404
+            time.sleep(3)  # several worker sweeps: nothing may delete the zone from BIND
+            wait_answered(bind.port, "www.kept.example.", "A", {"192.0.2.7"})
+            assert answer(bind.port, "kept.example.", "SOA").answer
+    finally:
+        server.terminate()
+        stop(bind.process)
