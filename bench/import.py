@@ -74,12 +74,16 @@ def cpu_seconds(pid: int) -> float:
 
 
 def wait(check: Any, timeout: float = 600.0) -> Any:
+    """Poll ``check`` until it is true: every 20 ms at first, backing off to every 250 ms, so
+    a long import is not slowed (nor its server's CPU time swollen) by the polling itself."""
     deadline = time.monotonic() + timeout
+    pause = 0.02
     while time.monotonic() < deadline:
         found = check()
         if found:
             return found
-        time.sleep(0.02)
+        time.sleep(pause)
+        pause = min(pause * 1.2, 0.25)
     raise RuntimeError("timed out")
 
 
