@@ -74,7 +74,8 @@ async def create_share(zone_id: str, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
     zone_id = web.path_id(zone_id)
     fields = body.check(await body.read_object(request), CREATE, None)
-    share = await shares.create(ctx, web.env_of(request), zone_id, fields)
+    token = request.headers.get("x-auth-token")
+    share = await shares.create(ctx, web.env_of(request), zone_id, fields, token)
     return web.json_response(render(share, web.base_url(request)), 201)
 
 

@@ -159,7 +159,8 @@ async def create_request(zone_id: str, request: Request) -> web.JsonResponse:
     raw = await request.body()
     document = await body.read_object(request) if raw.strip() else {}
     fields = body.check(document, CREATE, None)
-    created = await transfers.create_request(ctx, web.env_of(request), zone_id, fields)
+    token = request.headers.get("x-auth-token")
+    created = await transfers.create_request(ctx, web.env_of(request), zone_id, fields, token)
     rendered = render_request(created, web.base_url(request), True)
     return web.json_response(rendered, 201, location=rendered["links"]["self"])
 

@@ -55,12 +55,12 @@ class FloatingIpSource(Protocol):
 
 
 class ProjectDirectory(Protocol):
-    """Keystone's projects, asked before a zone is shared with or offered to a project. The
-    seam for the Keystone lookup in ``integrations/`` (not wired yet: see ``ServiceEnv``)."""
+    """Keystone's projects (implemented by ``integrations.keystone``), asked before a quota
+    is set for a project, as Designate's ``quotas_verify_project_id`` does."""
 
-    async def exists(self, project_id: str) -> bool:
-        """Whether Keystone knows ``project_id``. Raises CommunicationFailure when it cannot
-        tell (an error is never "it does not exist")."""
+    async def exists(self, project_id: str, token: str | None) -> bool:
+        """False only when Keystone says the project does not exist; True when it exists or
+        Keystone cannot tell (no permission, unreachable: Designate lets those pass)."""
         ...
 
 
@@ -77,8 +77,7 @@ class ServiceEnv:
     floating_ips: FloatingIpSource | None = None
     """Neutron, when ``network_api.endpoints`` are configured."""
     projects: ProjectDirectory | None = None
-    """Keystone's projects, when a lookup is configured; None: project ids of shares and
-    targeted transfers are taken as given (Designate without Keystone does the same)."""
+    """Keystone, when the API authenticates with it (``api.auth.strategy == keystone``)."""
     inventory: Mapping[str, ExistingIds] = field(default_factory=dict, hash=False)
     """Per managed resource type (``instance``, ``floatingip``, ``port``), how to ask which
     exist; only the types whose service is configured (Nova, Neutron) are present."""

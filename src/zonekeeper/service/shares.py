@@ -21,13 +21,17 @@ MAX_PROJECT_ID = 36
 
 
 async def create(
-    ctx: RequestContext, env: ServiceEnv, zone_id: str, fields: Mapping[str, Any]
+    ctx: RequestContext,
+    env: ServiceEnv,
+    zone_id: str,
+    fields: Mapping[str, Any],
+    token: str | None = None,
 ) -> Share:
     """Share the zone with ``fields["target_project_id"]``. Raises ZoneNotFound, Forbidden,
-    InvalidObject (no target), BadRequest (the owner itself), InvalidProject (Keystone does
-    not know it), DuplicateSharedZone."""
+    InvalidObject (no target), BadRequest (the owner itself), InvalidProject (Keystone, asked
+    with the caller's ``token``, does not know it), DuplicateSharedZone."""
     target = _target(fields)
-    await projects.check_exists(env, target)
+    await projects.check_exists(env, target, token)
     async with env.db.transaction() as conn:
         zone = await policy.zone_for_write(conn, ctx, zone_id, "share_zone")
         if zone.project_id == target:

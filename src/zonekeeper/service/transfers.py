@@ -32,14 +32,19 @@ def new_key() -> str:
 
 
 async def create_request(
-    ctx: RequestContext, env: ServiceEnv, zone_id: str, fields: Mapping[str, Any]
+    ctx: RequestContext,
+    env: ServiceEnv,
+    zone_id: str,
+    fields: Mapping[str, Any],
+    token: str | None = None,
 ) -> Request:
     """Offer the zone: ACTIVE until accepted. Raises ZoneNotFound, Forbidden, BadRequest
-    (zone being deleted), InvalidProject, DuplicateZoneTransferRequest (one ACTIVE request
-    per zone; the zone row is locked while this is checked)."""
+    (zone being deleted), InvalidProject (Keystone, asked with ``token``, does not know the
+    target), DuplicateZoneTransferRequest (one ACTIVE request per zone; the zone row is
+    locked while this is checked)."""
     target = fields.get("target_project_id")
     if target is not None:
-        await projects.check_exists(env, str(target))
+        await projects.check_exists(env, str(target), token)
     async with env.db.transaction() as conn:
         zone = await policy.zone_for_write(conn, ctx, zone_id, "create_zone_transfer_request")
         if zone.action.value == "DELETE":
@@ -105,17 +110,14 @@ async def list_requests(ctx: RequestContext, env: ServiceEnv, query: ListQuery) 
 async def update_request(
     ctx: RequestContext, env: ServiceEnv, request_id: str, fields: Mapping[str, Any]
 ) -> Request:
-    """Change the description and/or target. Raises ZoneTransferRequestNotFound, Forbidden,
-    InvalidOperation (zone_id changed), InvalidProject."""
-    target = fields.get("target_project_id")
-    if target is not None:
-        await projects.check_exists(env, str(target))
+    """Change the description. Raises ZoneTransferRequestNotFound, Forbidden,
+    InvalidOperation (zone_id changed)."""
     async with env.db.transaction() as conn:
         request = _visible(ctx, await transfer_rows.get_request(conn, request_id, lock=True))
         if "zone_id" in fields and fields["zone_id"] != request.zone_id:
             raise errors.InvalidOperation("Zone cannot be changed")
         policy.enforce(ctx, "update_zone_transfer_request", _target(request))
-        values = {key: fields[key] for key in ("description", "target_project_id") if key in fields}
+        values = {key: fields[key] for key in ("description",) if key in fields}
         await transfer_rows.update_request(conn, request.id, {**values, "updated_at": env.now()})
         updated = await transfer_rows.get_request(conn, request.id)
     assert updated is not None
