@@ -92,6 +92,7 @@ bench: bench-deps $(STAMP)
 	$(BIN)/python bench/propagation.py
 	$(BIN)/python bench/sink.py
 	$(BIN)/python bench/propagation_pool.py
+	$(BIN)/python bench/import.py
 
 clean:
 	rm -rf $(VENV) $(CONFORMANCE_VENVS) .pytest_cache .mypy_cache .ruff_cache

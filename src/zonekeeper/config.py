@@ -69,6 +69,9 @@ class ApiSettings(_Section):
     until one closes. Lowered at start-up to leave 256 descriptors of the open-files limit
     (whose soft value is first raised to the hard one) to the mini-DNS, the database and the
     worker."""
+    max_import_bytes: int = 64 * 1024 * 1024
+    """The same limit for zone files sent to `POST /v2/zones/tasks/imports` (a zone of
+    100,000 records is about 4 MB; Designate applies max_body_bytes there too)."""
     default_limit: int = 20
     """Page size when a list request gives no `limit`."""
     max_limit: int = 1000

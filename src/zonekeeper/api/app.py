@@ -14,14 +14,18 @@ from zonekeeper.api import (
     auth,
     blacklists,
     errors,
+    exports,
     floatingips,
+    imports,
     limits,
     middleware,
     pools,
     quotas,
     recordsets,
     service_statuses,
+    shares,
     tlds,
+    transfers,
     tsigkeys,
     web,
     zones,
@@ -63,6 +67,11 @@ def create_app(env: ServiceEnv) -> FastAPI:
     app = FastAPI(title=TITLE, version=API_VERSION, redoc_url=None)
     app.state.env = env
     app.add_api_route("/", versions, methods=["GET"], response_model=Versions, tags=["versions"])
+    # Before zones: /v2/zones/tasks/... must not be taken for /v2/zones/{zone_id}/...
+    app.include_router(imports.router)
+    app.include_router(exports.router)
+    app.include_router(transfers.router)
+    app.include_router(shares.router)
     app.include_router(zones.router)
     app.include_router(recordsets.router)
     app.include_router(pools.router)
@@ -73,7 +82,11 @@ def create_app(env: ServiceEnv) -> FastAPI:
     authenticate = auth.authenticator(env)
     if authenticate is not None:  # inside the edge middleware: refusals carry a request id
         app.add_middleware(auth.AuthMiddleware, authenticate=authenticate)
-    app.add_middleware(middleware.EdgeMiddleware, max_body_bytes=env.settings.api.max_body_bytes)
+    app.add_middleware(
+        middleware.EdgeMiddleware,
+        max_body_bytes=env.settings.api.max_body_bytes,
+        path_limits={imports.PATH: env.settings.api.max_import_bytes},
+    )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

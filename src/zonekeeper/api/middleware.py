@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from starlette.requests import ClientDisconnect
@@ -32,9 +32,13 @@ REQUEST_ID_HEADER = b"x-openstack-request-id"
 class EdgeMiddleware:
     """Request ids, path normalisation, body limit and the last-resort 500 (see module doc)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, path_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.path_limits = dict(path_limits or {})
+        """Paths whose bodies may be larger (zone files), with their own limit."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,12 +48,13 @@ class EdgeMiddleware:
         scope = _normalised(scope)
         scope[errors.REQUEST_ID] = rid
         reply = _Reply(send, rid)
-        refusal = self._refuse_declared_size(scope)
+        limit = self.path_limits.get(scope["path"], self.max_body_bytes)
+        refusal = self._refuse_declared_size(scope, limit)
         try:
             if refusal is not None:
                 await errors.response(refusal, rid)(scope, receive, reply.send)
             else:
-                await self.app(scope, self._limited(receive), reply.send)
+                await self.app(scope, self._limited(receive, limit), reply.send)
         except ClientDisconnect:
             return  # the client left while sending its body: there is no one to answer
         except Exception:
@@ -60,18 +65,20 @@ class EdgeMiddleware:
                 raise
             await errors.unexpected(rid)(scope, receive, reply.send)
 
-    def _refuse_declared_size(self, scope: Scope) -> domain_errors.ZonekeeperError | None:
-        """An error when Content-Length is malformed or above the limit, else None."""
+    def _refuse_declared_size(
+        self, scope: Scope, limit: int
+    ) -> domain_errors.ZonekeeperError | None:
+        """An error when Content-Length is malformed or above ``limit``, else None."""
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit():
                     return domain_errors.BadRequest("Invalid Content-Length")
-                if int(value) > self.max_body_bytes:
+                if int(value) > limit:
                     return domain_errors.RequestTooLarge()
         return None
 
-    def _limited(self, receive: Receive) -> Receive:
-        """``receive``, raising RequestTooLarge once the body passes the limit."""
+    def _limited(self, receive: Receive, limit: int) -> Receive:
+        """``receive``, raising RequestTooLarge once the body passes ``limit``."""
         received = 0
 
         async def limited_receive() -> Message:
@@ -79,7 +86,7 @@ class EdgeMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise domain_errors.RequestTooLarge()
             return message
 

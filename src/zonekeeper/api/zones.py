@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Final, Literal, Required
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, with_config
 from typing_extensions import TypedDict
 
@@ -16,6 +17,7 @@ from zonekeeper.domain import models, names
 from zonekeeper.service import propagation, zones
 
 MAX_TTL: Final = 2147483647
+DELETE_SHARES: Final = "x-designate-delete-shares"
 
 Ttl = Annotated[int, Field(ge=0, le=MAX_TTL, description="Seconds, 0..2147483647")]
 Description = Annotated[str, Field(max_length=160)] | None
@@ -155,7 +157,7 @@ def render(zone: models.Zone, base: str) -> dict[str, Any]:
         "created_at": web.timestamp(zone.created_at),
         "updated_at": web.timestamp(zone.updated_at),
         "attributes": dict(zone.attributes),
-        "shared": False,
+        "shared": zone.shared,
         "links": {"self": f"{base}/v2/zones/{zone.id}"},
     }
 
@@ -231,9 +233,25 @@ async def update_zone(zone_id: web.PathId, request: Request) -> web.JsonResponse
     "/{zone_id}", status_code=202, response_model=Zone, responses=errors.doc(400, 401, 403, 404)
 )
 async def delete_zone(zone_id: web.PathId, request: Request) -> web.JsonResponse:
+    """A shared zone needs ``X-Designate-Delete-Shares: true`` (its shares go with it)."""
     ctx = auth.context_of(request)
-    zone = await zones.delete(ctx, web.env_of(request), web.path_id(zone_id, "zone_id"))
+    delete_shares = _delete_shares(request)
+    zone_id = web.path_id(zone_id, "zone_id")
+    zone = await zones.delete(ctx, web.env_of(request), zone_id, delete_shares)
     return web.json_response(render(zone, web.base_url(request)), 202)
+
+
+def _delete_shares(request: Request) -> bool:
+    return auth.bool_from_string(request.headers.get(DELETE_SHARES))
+
+
+@router.post("/{zone_id}/tasks/abandon", status_code=204, responses=errors.doc(400, 401, 403, 404))
+async def abandon_zone(zone_id: web.PathId, request: Request) -> Response:
+    """Forget the zone without removing it from the nameservers (admins; 204, no body)."""
+    ctx = auth.context_of(request)
+    env = web.env_of(request)
+    await zones.abandon(ctx, env, web.path_id(zone_id, "zone_id"), _delete_shares(request))
+    return Response(status_code=204)
 
 
 @router.get(

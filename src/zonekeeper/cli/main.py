@@ -14,6 +14,7 @@ from zonekeeper import __version__
 from zonekeeper.cli import audit as audit_cli
 from zonekeeper.cli import failure, options, pool, token
 from zonekeeper.cli import managed as managed_cli
+from zonekeeper.cli import zone as zone_cli
 from zonekeeper.storage import migrate
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.add_typer(db_app, name="db")
 # soft_wrap: findings stay one line each, whatever the terminal width (and greppable in logs).
 console = Console(soft_wrap=True)
 app.add_typer(pool.app, name="pool", no_args_is_help=True)
+app.add_typer(zone_cli.app, name="zone", no_args_is_help=True)
 app.add_typer(token.app, name="token", no_args_is_help=True)
 
 

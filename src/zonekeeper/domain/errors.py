@@ -102,6 +102,26 @@ class ZoneHasSubZone(BadRequest):
     default_message = "Please delete any subzones before deleting this zone"
 
 
+class ZoneIsShared(BadRequest):
+    type = "zone_is_shared"
+
+
+class SharedZoneHasSubZone(BadRequest):
+    type = "shared_zone_has_sub_zone"
+
+
+class SharedZoneHasRecordSets(BadRequest):
+    type = "shared_zone_has_recordsets"
+
+
+class InvalidProject(BadRequest):
+    type = "invalid_project"
+
+
+class InvalidZoneTransferRequest(BadRequest):
+    type = "invalid_zone_transfer_request"
+
+
 class Unauthorized(ZonekeeperError):
     """No valid credentials (token missing, wrong, expired or revoked)."""
 
@@ -133,6 +153,10 @@ class IllegalParent(Forbidden):
     type = "illegal_parent"
 
 
+class InvalidKey(Forbidden):
+    type = "invalid_key"
+
+
 class NoEndpoint(Forbidden):
     """No endpoint is configured for a service we call (Neutron), or none for the region."""
 
@@ -160,8 +184,39 @@ class PoolNotFound(NotFound):
     default_message = "Could not find Pool"
 
 
+class ZoneImportNotFound(NotFound):
+    type = "zone_import_not_found"
+    default_message = "Could not find ZoneImport"
+
+
+class ZoneExportNotFound(NotFound):
+    type = "zone_export_not_found"
+    default_message = "Could not find ZoneExport"
+
+
+class SharedZoneNotFound(NotFound):
+    type = "shared_zone_not_found"
+    default_message = "Could not find SharedZone"
+
+
+class ZoneTransferRequestNotFound(NotFound):
+    type = "zone_transfer_request_not_found"
+    default_message = "Could not find ZoneTransferRequest"
+
+
+class ZoneTransferAcceptNotFound(NotFound):
+    type = "zone_transfer_accept_not_found"
+    default_message = "Could not find ZoneTransferAccept"
+
+
 class MethodNotAllowed(ZonekeeperError):
     type = "method_not_allowed"
+
+
+class NotAcceptable(ZonekeeperError):
+    """The client's Accept header allows nothing this resource can be rendered as."""
+
+    type = "not_acceptable"
 
 
 class UnsupportedContentType(ZonekeeperError):
@@ -180,6 +235,16 @@ class DuplicateZone(Duplicate):
 class DuplicateRecordSet(Duplicate):
     type = "duplicate_recordset"
     default_message = "Duplicate RecordSet"
+
+
+class DuplicateSharedZone(Duplicate):
+    type = "duplicate_shared_zone"
+    default_message = "Duplicate SharedZone"
+
+
+class DuplicateZoneTransferRequest(Duplicate):
+    type = "duplicate_zone_transfer_request"
+    default_message = "Duplicate ZoneTransferRequest"
 
 
 class OverQuota(ZonekeeperError):
@@ -232,10 +297,6 @@ class NovaCommunicationFailure(CommunicationFailure):
 
 class InvalidTsigKey(BadRequest):
     type = "invalid_tsigkey"
-
-
-class InvalidProject(BadRequest):
-    type = "invalid_project"
 
 
 class TldNotFound(NotFound):

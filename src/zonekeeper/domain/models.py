@@ -58,6 +58,81 @@ class Zone:
     """Reconcile attempts since the zone last became ACTIVE (the worker's backoff)."""
     last_error: str | None = None
     """Why the last reconcile attempt did not finish, naming each lagging nameserver."""
+    shared: bool = False
+    """Whether the zone is shared with another project (API 2.1), when read with that."""
+
+
+class TaskStatus(StrEnum):
+    """States of an import or export (and of a transfer request: ACTIVE until accepted)."""
+
+    PENDING = "PENDING"
+    ACTIVE = "ACTIVE"
+    COMPLETE = "COMPLETE"
+    ERROR = "ERROR"
+
+
+class TaskType(StrEnum):
+    IMPORT = "IMPORT"
+    EXPORT = "EXPORT"
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneTask:
+    """A zone import or export: a record of work, kept until deleted."""
+
+    id: str
+    task_type: TaskType
+    project_id: str
+    zone_id: str | None
+    """An import's zone once COMPLETE; an export's zone from the start."""
+    status: TaskStatus
+    message: str | None
+    location: str | None
+    """An export's file, ``designate://v2/zones/tasks/exports/{id}/export``, once COMPLETE."""
+    version: int
+    created_at: datetime
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """A zone shared by its owner (``project_id``) with ``target_project_id``."""
+
+    id: str
+    zone_id: str
+    project_id: str
+    target_project_id: str
+    created_at: datetime
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRequest:
+    """An offer of a zone to another project (any project when ``target_project_id`` is
+    None), accepted with ``key``; ACTIVE until accepted, then COMPLETE."""
+
+    id: str
+    zone_id: str
+    zone_name: str
+    project_id: str
+    target_project_id: str | None
+    key: str
+    description: str | None
+    status: str
+    created_at: datetime
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferAccept:
+    id: str
+    zone_transfer_request_id: str
+    zone_id: str
+    project_id: str
+    key: str
+    status: str
+    created_at: datetime
+    updated_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,15 @@ def parse_email(email: str) -> dns.name.Name:
     return rname
 
 
+def email_from_rname(rname: dns.name.Name) -> str:
+    """The contact address an SOA RNAME stands for, the inverse of :func:`parse_email`:
+    ``a\\.b.example.org.`` -> ``a.b@example.org``. The result is not checked (parse it)."""
+    labels = [label.decode("ascii", "replace") for label in rname.labels if label]
+    if not labels:
+        return ""
+    return labels[0] + "@" + ".".join(labels[1:])
+
+
 def to_text(name: dns.name.Name) -> str:
     """Presentation text of ``name``: absolute, lower-case, with a trailing dot (``"."`` for
     the root). A relative name is taken as relative to the root."""

@@ -96,7 +96,8 @@ def canonical_records(
             found.setdefault(rdata.to_digestable(), rdata)
     if reasons:
         raise errors.InvalidObject(reasons)
-    _check_servable(owner, found.values())
+    if not _surely_fits(owner, found):
+        _check_servable(owner, found.values())
     return tuple(CanonicalRecord(_presentation(rd), wire) for wire, rd in found.items())
 
 
@@ -378,19 +379,32 @@ def _plain(text: str) -> bool:
     return re.search(r'[;()"]', _QUOTED_OR_ESCAPED.sub("", text)) is None
 
 
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def _slots(cls: type) -> tuple[str, ...]:
+    """Every slot of an rdata class (computed once per type: imports check many records)."""
+    found = _SLOTS.get(cls)
+    if found is None:
+        found = _SLOTS[cls] = tuple(
+            slot for klass in cls.__mro__ for slot in getattr(klass, "__slots__", ())
+        )
+    return found
+
+
 def _name_fields(rdata: dns.rdata.Rdata) -> dict[str, dns.name.Name]:
     """The rdata's name-valued fields (MX exchange, SRV target, SOA mname/rname, ...)."""
-    slots = (slot for cls in type(rdata).__mro__ for slot in getattr(cls, "__slots__", ()))
-    values = {slot: getattr(rdata, slot) for slot in slots}
+    values = {slot: getattr(rdata, slot) for slot in _slots(rdata.__class__)}
     return {key: value for key, value in values.items() if isinstance(value, dns.name.Name)}
 
 
 def _lower_names(rdata: dns.rdata.Rdata) -> dns.rdata.Rdata:
     """``rdata`` with every name lower-cased (RFC 4034 6.2 canonical form, for all types)."""
     fields = _name_fields(rdata)
-    if not fields:
-        return rdata
-    return rdata.replace(**{key: name.canonicalize() for key, name in fields.items()})
+    lowered = {key: name.canonicalize() for key, name in fields.items()}
+    if all(lowered[key].labels == name.labels for key, name in fields.items()):
+        return rdata  # already canonical: skip the copy (most records are)
+    return rdata.replace(**lowered)
 
 
 def _names_ok(rdata: dns.rdata.Rdata, rule: _Rule) -> bool:
@@ -434,6 +448,16 @@ def _check_servable(owner: dns.name.Name, rdatas: Iterable[dns.rdata.Rdata]) -> 
         reason = f"RecordSet does not fit a {MAX_MESSAGE_SIZE}-byte DNS message"
         field = errors.FieldError(("records",), reason, "maxSize", MAX_MESSAGE_SIZE)
         raise errors.InvalidObject([field]) from exc
+
+
+def _surely_fits(owner: dns.name.Name, wires: Iterable[bytes]) -> bool:
+    """True when even an uncompressed rendering of the rrset (``wires``: its rdatas in wire
+    form) fits a message: header, question, and per record the owner, type/class/TTL/length
+    and the rdata. Rendering costs more than all the rest of a record's checks, and nearly
+    every recordset is far below the limit."""
+    owner_bytes = len(owner.to_wire() or b"")
+    size = 12 + owner_bytes + 4 + sum(owner_bytes + 10 + len(wire) for wire in wires)
+    return size <= MAX_MESSAGE_SIZE
 
 
 def _record_error(index: int, rtype: str, text: str, reason: str | None) -> errors.FieldError:

@@ -93,7 +93,7 @@ async def begin(
     Raises ZoneNotFound, Forbidden, or BadRequest when the zone is being deleted.
     """
     found = await recordset_rows.lock_zone_with_soa(conn, zone_id)
-    zone = policy.visible(ctx, found[0] if found else None)
+    zone = await policy.readable(conn, ctx, found[0] if found else None)
     if rule is not None:
         policy.enforce(ctx, rule, policy.zone_target(ctx, zone))
     policy.refuse_deleting(zone)

@@ -12,13 +12,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from oslo_config import cfg
 from oslo_policy import policy as oslo_policy
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.config import Settings
 from zonekeeper.domain import errors
 from zonekeeper.domain.models import Action, Zone
 from zonekeeper.service import policy_defaults
+from zonekeeper.storage import shares
 from zonekeeper.storage import zones as zone_rows
+from zonekeeper.storage.listing import Condition
 
 if TYPE_CHECKING:  # context imports this module to check the admin headers
     from zonekeeper.service.context import RequestContext
@@ -105,9 +108,14 @@ def project_target(ctx: RequestContext, project_id: str | None = None, **extra: 
     return {"project_id": project, "tenant_id": project, **extra}
 
 
-def zone_target(ctx: RequestContext, zone: Zone, shared: bool = False, **extra: Any) -> Target:
+def zone_target(
+    ctx: RequestContext, zone: Zone, shared: bool | None = None, **extra: Any
+) -> Target:
     """The target of a rule about ``zone`` (and its recordsets); ``shared``: the zone is shared
-    with the caller's project (Designate's ``zone_shared``)."""
+    with the caller's project (Designate's ``zone_shared``). None: as :func:`readable` let the
+    caller see the zone, a zone not theirs, seen without all-projects, is shared with them."""
+    if shared is None:
+        shared = not ctx.all_projects and zone.project_id != ctx.project_id
     return project_target(
         ctx, zone.project_id, zone_type=zone.type.value, zone_shared=shared, **extra
     )
@@ -127,14 +135,25 @@ def enforce(ctx: RequestContext, rule: str, target: Target | None = None) -> Non
         raise errors.Forbidden()
 
 
-def visible(ctx: RequestContext, zone: Zone | None) -> Zone:
-    """``zone`` if the caller may see it: it is theirs, or they act on all projects.
+async def readable(conn: AsyncConnection, ctx: RequestContext, zone: Zone | None) -> Zone:
+    """``zone`` if the caller may see it: it is theirs, it is shared with their project, or
+    they act on all projects. The one place that decides who sees a zone (the list query
+    mirrors it in ``zones.list``).
 
-    Raises ZoneNotFound otherwise (404, not 403: other projects' zones don't exist to them).
+    Raises ZoneNotFound otherwise (404, not 403: other projects' zones don't exist to them);
+    what the caller may do with a zone it sees is for the rules (``zone_target``).
     """
-    if zone is None or not (ctx.all_projects or zone.project_id == ctx.project_id):
-        raise errors.ZoneNotFound()
-    return zone
+    if zone is not None and (ctx.all_projects or zone.project_id == ctx.project_id):
+        return zone
+    if zone is not None and await shares.is_shared_with(conn, zone.id, ctx.project_id):
+        return zone
+    raise errors.ZoneNotFound()
+
+
+def readable_zones(project_id: str) -> Condition:
+    """:func:`readable` as a list scope over ``zones``: the project's own zones and those
+    shared with it (callers with all-projects list without a scope)."""
+    return or_(zone_rows.of_project(project_id), shares.shared_with(project_id))
 
 
 async def zone_for_read(
@@ -142,7 +161,7 @@ async def zone_for_read(
 ) -> Zone:
     """The zone, for a caller who passes ``rule`` on it; raises ZoneNotFound (not theirs,
     as Designate looks it up first) or Forbidden."""
-    zone = visible(ctx, await zone_rows.get(conn, zone_id))
+    zone = await readable(conn, ctx, await zone_rows.get(conn, zone_id))
     enforce(ctx, rule, zone_target(ctx, zone))
     return zone
 
@@ -155,7 +174,7 @@ async def zone_for_write(
     Raises ZoneNotFound or Forbidden; does not look at the zone's action (see
     :func:`refuse_deleting`).
     """
-    zone = visible(ctx, await zone_rows.lock(conn, zone_id))
+    zone = await readable(conn, ctx, await zone_rows.lock(conn, zone_id))
     enforce(ctx, rule, zone_target(ctx, zone))
     return zone
 

@@ -142,3 +142,13 @@ def _default(env: ServiceEnv, resource: str) -> int:
     value = getattr(env.settings.quotas, resource)
     assert isinstance(value, int)
     return value
+
+
+async def check_export(conn: AsyncConnection, settings: Settings, zone: Zone) -> None:
+    """Raises OverQuota when the zone has more recordsets than its project's
+    ``api_export_size`` allows in one export."""
+    limit = _limit(settings, zone.project_id, "api_export_size")
+    size = recordset_rows.count_in_zone(zone.id)
+    found_limit, found_size = (await conn.execute(select(limit, _used(limit, size)))).one()
+    if found_size is not None:
+        enforce("api_export_size", found_limit, found_size)

@@ -33,7 +33,7 @@ async def create(
     async with env.db.transaction() as conn:
         change = await changes.begin(conn, ctx, zone_id, env.now(), "create_recordset")
         zone = change.zone
-        owner, rtype, records = _validate_new(ctx, env, zone, fields)
+        owner, rtype, records = validate_new(ctx, env, zone, fields)
         await _check_placement(conn, zone, owner, rtype)
         await quotas.check_records(
             conn,
@@ -51,11 +51,13 @@ async def create(
     return recordset
 
 
-def _validate_new(
+def validate_new(
     ctx: RequestContext, env: ServiceEnv, zone: Zone, fields: Mapping[str, Any]
 ) -> tuple[dns.name.Name, str, tuple[rdata.CanonicalRecord, ...]]:
-    """(owner, type, canonical records) of a create request; every InvalidObject reason is
-    reported at once."""
+    """(owner, type, canonical records) of a create request in ``zone``; every InvalidObject
+    reason is reported at once. Reads nothing but its arguments (imports call it for every
+    recordset of a file). Raises InvalidObject, BadRequest, InvalidRecordSetLocation,
+    InvalidRecordSetName, InvalidTTL."""
     reasons = policy.Reasons()
     rtype = _type(reasons, fields)
     if rtype == "SOA":
@@ -167,12 +169,12 @@ async def find(ctx: RequestContext, env: ServiceEnv, recordset_id: str) -> Recor
     async with env.db.read() as conn:
         recordset = await recordset_rows.get(conn, recordset_id)
         zone = await zone_rows.get(conn, recordset.zone_id) if recordset else None
-    if recordset is None or zone is None:
-        raise errors.RecordSetNotFound()
-    try:
-        policy.visible(ctx, zone)
-    except errors.ZoneNotFound:
-        raise errors.RecordSetNotFound() from None
+        if recordset is None or zone is None:
+            raise errors.RecordSetNotFound()
+        try:
+            await policy.readable(conn, ctx, zone)
+        except errors.ZoneNotFound:
+            raise errors.RecordSetNotFound() from None
     policy.enforce(ctx, "get_recordset", policy.zone_target(ctx, zone))
     return recordset
 

@@ -32,7 +32,8 @@ from zonekeeper.domain.serial import next_serial
 from zonekeeper.service import blacklists, changes, policy, pools, quotas, tlds
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
-from zonekeeper.storage import listing
+from zonekeeper.storage import changes as change_rows
+from zonekeeper.storage import listing, shares
 from zonekeeper.storage import pools as pool_rows
 from zonekeeper.storage import recordsets as recordset_rows
 from zonekeeper.storage import zones as zone_rows
@@ -67,7 +68,7 @@ LISTING = listing.Listing(
 
 
 @dataclass(frozen=True, slots=True)
-class _NewZone:
+class NewZone:
     """A create request, validated."""
 
     name: dns.name.Name
@@ -76,6 +77,8 @@ class _NewZone:
     ttl: int
     description: str | None
     attributes: Mapping[str, str]
+    timers: tuple[int, int, int, int] | None = None
+    """SOA refresh, retry, expire and minimum (an imported SOA's); None: the defaults."""
 
 
 async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> Zone:
@@ -88,30 +91,43 @@ async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
     registered with yet, the zone waits PENDING (see ``pools.default_for_create``).
     """
     policy.enforce(ctx, "create_zone", policy.project_target(ctx))
-    new = _validate_new(ctx, env, fields)
-    _refuse_reserved(ctx, env, new.name)
+    new = validate_new(ctx, env, fields)
     async with env.db.transaction() as conn:
-        # Zone creates take turns on the default pool's row: the quota (count, then insert)
-        # and the ownership of a name's ancestry and descendants (read, then insert) are only
-        # true while no other create commits in between. Zone names are one namespace across
-        # projects; creates are rare enough that one queue costs nothing worth a finer lock.
-        pool = await pools.default_for_create(conn, env)
-        if not pool.ns_records:
-            raise errors.NoServersConfigured("The default pool has no nameservers")
-        name = names.to_text(new.name)
-        await tlds.check_zone_name(conn, name)
-        await blacklists.check_zone_name(conn, ctx, name)
-        await _check_ownership(conn, ctx, new.name)
-        await quotas.check_zones(conn, env.settings, ctx.project_id)
-        zone = _new_zone(ctx, env, new, await _first_serial(conn, name, env.now()))
-        await zone_rows.insert_zone(conn, zone, attempts=0, next_attempt_at=zone.created_at)
-        hostnames = [str(ns["hostname"]) for ns in pool.ns_records]
-        await _write_apex(conn, zone, new.rname, hostnames)
+        zone = await insert_new(conn, ctx, env, new)
     env.db.wake_worker()
     return zone
 
 
-def _validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> _NewZone:
+async def insert_new(
+    conn: AsyncConnection, ctx: RequestContext, env: ServiceEnv, new: NewZone
+) -> Zone:
+    """Insert the zone ``new`` describes with its SOA and apex NS, in the caller's
+    transaction (imports add their recordsets to the same one). Raises InvalidZoneName
+    (reserved for floating-IP reverse zones, not under a registered TLD, blacklisted),
+    DuplicateZone, IllegalChild, IllegalParent, OverQuota, NoServersConfigured."""
+    _refuse_reserved(ctx, env, new.name)
+    # Zone creates take turns on the default pool's row: the quota (count, then insert) and
+    # the ownership of a name's ancestry and descendants (read, then insert) are only true
+    # while no other create commits in between. Zone names are one namespace across
+    # projects; creates are rare enough that one queue costs nothing worth a finer lock.
+    pool = await pools.default_for_create(conn, env)
+    if not pool.ns_records:
+        raise errors.NoServersConfigured("The default pool has no nameservers")
+    name = names.to_text(new.name)
+    await tlds.check_zone_name(conn, name)
+    await blacklists.check_zone_name(conn, ctx, name)
+    await _check_ownership(conn, ctx, new.name)
+    await quotas.check_zones(conn, env.settings, ctx.project_id)
+    zone = new_zone(ctx, env, new, await _first_serial(conn, name, env.now()))
+    await zone_rows.insert_zone(conn, zone, attempts=0, next_attempt_at=zone.created_at)
+    hostnames = [str(ns["hostname"]) for ns in pool.ns_records]
+    await _write_apex(conn, zone, new.rname, hostnames)
+    return zone
+
+
+def validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> NewZone:
+    """The create request ``fields``, checked; every InvalidObject reason is raised at once.
+    Raises InvalidObject, InvalidZoneName, InvalidTTL, BadRequest (SECONDARY)."""
     reasons = policy.Reasons()
     zone_type = fields.get("type") or ZoneType.PRIMARY.value
     if zone_type == ZoneType.SECONDARY.value:
@@ -133,7 +149,7 @@ def _validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any
     ttl = env.settings.zones.ttl if ttl is None else int(ttl)
     policy.check_ttl(ctx, env.settings, ttl)
     attributes = {str(k): str(v) for k, v in (fields.get("attributes") or {}).items()}
-    return _NewZone(name, str(email), rname, ttl, fields.get("description"), attributes)
+    return NewZone(name, str(email), rname, ttl, fields.get("description"), attributes)
 
 
 def _refuse_reserved(ctx: RequestContext, env: ServiceEnv, name: dns.name.Name) -> None:
@@ -171,8 +187,10 @@ async def _first_serial(conn: AsyncConnection, name: str, now: datetime) -> int:
     return now_serial if floor is None else next_serial(floor, now_serial)
 
 
-def _new_zone(ctx: RequestContext, env: ServiceEnv, new: _NewZone, serial: int) -> Zone:
+def new_zone(ctx: RequestContext, env: ServiceEnv, new: NewZone, serial: int) -> Zone:
+    """The Zone row ``new`` becomes at ``serial`` (CREATE/PENDING, in the default pool)."""
     defaults = env.settings.zones
+    timers = new.timers or (defaults.refresh, defaults.retry, defaults.expire, defaults.minimum)
     return Zone(
         id=str(uuid.uuid4()),
         project_id=ctx.project_id,
@@ -181,10 +199,10 @@ def _new_zone(ctx: RequestContext, env: ServiceEnv, new: _NewZone, serial: int) 
         email=new.email,
         ttl=new.ttl,
         serial=serial,
-        refresh=defaults.refresh,
-        retry=defaults.retry,
-        expire=defaults.expire,
-        minimum=defaults.minimum,
+        refresh=timers[0],
+        retry=timers[1],
+        expire=timers[2],
+        minimum=timers[3],
         status=Status.PENDING,
         action=Action.CREATE,
         type=ZoneType.PRIMARY,
@@ -246,7 +264,7 @@ async def by_name(ctx: RequestContext, env: ServiceEnv, name: str) -> Zone:
     stored = names.to_text(names.parse_zone_name(name))
     async with env.db.read() as conn:
         found = [z for z in await zone_rows.by_names(conn, [stored]) if z.action != Action.DELETE]
-    return policy.visible(ctx, found[0] if found else None)
+        return await policy.readable(conn, ctx, found[0] if found else None)
 
 
 async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> Page[Zone]:
@@ -254,9 +272,9 @@ async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> Page[Z
     ``total_count``. Raises Forbidden, BadRequest (filters), InvalidSortKey, InvalidSortDir,
     MarkerNotFound."""
     policy.enforce(ctx, "find_zones", policy.project_target(ctx))
-    scope = [] if ctx.all_projects else [zones_table.c.project_id == ctx.project_id]
+    scope = [] if ctx.all_projects else [policy.readable_zones(ctx.project_id)]
     async with env.db.read() as conn:
-        rows, total = await listing.page(conn, LISTING, zones_table.select(), scope, query)
+        rows, total = await listing.page(conn, LISTING, zone_rows.SELECT, scope, query)
     return Page(items=[zone_rows.from_row(row) for row in rows], total_count=total)
 
 
@@ -320,15 +338,17 @@ async def _rejournal_zone_ttl(
     await recordset_rows.update_recordsets(conn, touched, change.stamp(True, Action.UPDATE))
 
 
-async def delete(ctx: RequestContext, env: ServiceEnv, zone_id: str) -> Zone:
+async def delete(
+    ctx: RequestContext, env: ServiceEnv, zone_id: str, delete_shares: bool = False
+) -> Zone:
     """Start deleting the zone: DELETE/PENDING until the nameservers no longer serve it, when
-    the worker purges its rows. Repeating it is harmless. Raises Forbidden, ZoneNotFound,
-    ZoneHasSubZone."""
+    the worker purges its rows. Repeating it is harmless. A shared zone is deleted only with
+    ``delete_shares`` (its shares go with it). Raises Forbidden, ZoneNotFound,
+    ZoneHasSubZone, ZoneIsShared."""
     now = env.now()
     async with env.db.transaction() as conn:
         zone = await policy.zone_for_write(conn, ctx, zone_id, "delete_zone")
-        if await zone_rows.descendant_projects(conn, zone.name):
-            raise errors.ZoneHasSubZone()
+        await _check_deletable(conn, zone, delete_shares)
         zone = dataclasses.replace(
             zone,
             status=Status.PENDING,
@@ -339,6 +359,32 @@ async def delete(ctx: RequestContext, env: ServiceEnv, zone_id: str) -> Zone:
         await zone_rows.update_zone(conn, zone.id, _deleting_columns(zone))
     env.db.wake_worker()
     return zone
+
+
+async def abandon(
+    ctx: RequestContext, env: ServiceEnv, zone_id: str, delete_shares: bool = False
+) -> None:
+    """Forget the zone: its rows are gone at once, and nothing is removed from the
+    nameservers, which keep serving their copy (Designate's abandon; admins only). A zone
+    created again under the name starts above its serial. Raises Forbidden, ZoneNotFound,
+    ZoneHasSubZone, ZoneIsShared."""
+    async with env.db.transaction() as conn:
+        zone = await policy.zone_for_write(conn, ctx, zone_id, "abandon_zone")
+        await _check_deletable(conn, zone, delete_shares)
+        await change_rows.purge_zone(conn, zone.id)
+
+
+async def _check_deletable(conn: AsyncConnection, zone: Zone, delete_shares: bool) -> None:
+    """Raises ZoneHasSubZone, or ZoneIsShared unless ``delete_shares`` (then the shares go)."""
+    if await zone_rows.descendant_projects(conn, zone.name):
+        raise errors.ZoneHasSubZone()
+    if zone.shared and not delete_shares:
+        raise errors.ZoneIsShared(
+            "This zone is shared with other projects, please remove these shares before "
+            "deletion or use the delete-shares modifier to override this warning."
+        )
+    if zone.shared:
+        await shares.delete_zone_shares(conn, zone.id)
 
 
 def _deleting_columns(zone: Zone) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     Row,
     ScalarSelect,
     and_,
+    case,
     delete,
     func,
     insert,
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain.models import Action, ListQuery, RecordSet, Status, Zone
 from zonekeeper.domain.rdata import CanonicalRecord
-from zonekeeper.storage import listing
+from zonekeeper.storage import listing, shares
 from zonekeeper.storage import zones as zone_rows
 from zonekeeper.storage.listing import Condition
 from zonekeeper.storage.tables import records, recordsets, zones
@@ -60,6 +61,10 @@ LISTING = listing.Listing(
         "status": recordsets.c.status,
     },
 )
+
+
+ServedRow = tuple[str, str, int | None, str]
+"""One record as exported: (owner name, type, TTL or None for the zone's, data)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +183,12 @@ def count_in_zone(zone_id: str) -> ScalarSelect[int]:
     return stmt.scalar_subquery()
 
 
+async def count_records(conn: AsyncConnection, zone_id: str) -> int:
+    """The number of records in the zone, managed ones included."""
+    stmt = select(func.count()).select_from(records).where(records.c.zone_id == zone_id)
+    return int((await conn.execute(stmt)).scalar_one())
+
+
 def count_unmanaged_records(zone_id: str) -> ScalarSelect[int]:
     """SQL for the number of records in the zone that the system does not manage."""
     unmanaged = and_(records.c.zone_id == zone_id, records.c.managed.is_(False))
@@ -196,6 +207,30 @@ async def insert_recordsets(conn: AsyncConnection, new: Sequence[RecordSet]) -> 
     """Insert recordsets without records (one executemany)."""
     if new:
         await conn.execute(insert(recordsets), [to_row(recordset) for recordset in new])
+
+
+async def insert_many(
+    conn: AsyncConnection, items: Sequence[tuple[RecordSet, Sequence[CanonicalRecord]]]
+) -> None:
+    """Insert recordsets with their records: two executemany statements, whatever their
+    number (a zone import writes tens of thousands at once)."""
+    if not items:
+        return
+    await conn.execute(insert(recordsets), [to_row(recordset) for recordset, _ in items])
+    rows = [
+        {
+            "id": str(uuid.uuid4()),
+            "recordset_id": recordset.id,
+            "zone_id": recordset.zone_id,
+            "data": record.data,
+            "rdata": record.rdata,
+            "managed": recordset.managed,
+        }
+        for recordset, new_records in items
+        for record in new_records
+    ]
+    if rows:
+        await conn.execute(insert(records), rows)
 
 
 async def add_records(
@@ -255,6 +290,7 @@ async def lock_zone_with_soa(conn: AsyncConnection, zone_id: str) -> tuple[Zone,
     stmt = (
         select(
             zones,
+            shares.is_shared(),
             recordsets.c.id.label("soa_recordset_id"),
             records.c.id.label("soa_record_id"),
             records.c.data.label("soa_data"),
@@ -277,6 +313,29 @@ async def lock_zone_with_soa(conn: AsyncConnection, zone_id: str) -> tuple[Zone,
         return None
     soa = SoaRecord(row.soa_recordset_id, row.soa_record_id, row.soa_data)
     return zone_rows.from_row(row), soa
+
+
+async def stream_served(
+    conn: AsyncConnection, zone: Zone, batch: int = 2000
+) -> AsyncIterator[list[ServedRow]]:
+    """Every record of the zone as (name, type, ttl, data), in batches streamed from the
+    database (a server-side cursor where there is one): the SOA first, then the apex NS, then
+    the rest by name and type. ``ttl`` is None for records served with the zone's TTL."""
+    first = case(
+        (recordsets.c.type == "SOA", 0),
+        (and_(recordsets.c.type == "NS", recordsets.c.name == zone.name), 1),
+        else_=2,
+    )
+    stmt = (
+        select(recordsets.c.name, recordsets.c.type, recordsets.c.ttl, records.c.data)
+        .select_from(recordsets.join(records, records.c.recordset_id == recordsets.c.id))
+        .where(recordsets.c.zone_id == zone.id)
+        .order_by(first, recordsets.c.name, recordsets.c.type, records.c.data)
+        .execution_options(yield_per=batch)
+    )
+    result = await conn.stream(stmt)
+    async for rows in result.partitions(batch):
+        yield [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 async def soa_data(conn: AsyncConnection, zone: Zone) -> str | None:

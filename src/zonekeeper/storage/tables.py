@@ -269,3 +269,69 @@ api_tokens = Table(
     Column("expires_at", DateTime),
     Column("revoked_at", DateTime),
 )
+
+
+# -- zone lifecycle: import/export tasks, ownership transfers, shares ------------------------
+
+zone_tasks = Table(
+    "zone_tasks",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    # IMPORT or EXPORT (Designate keeps both in one table, told apart by task_type).
+    Column("task_type", String(16), nullable=False),
+    Column("project_id", String(255), nullable=False),
+    # No foreign key: an export or import outlives the zone it names (Designate keeps it).
+    Column("zone_id", UUID),
+    Column("status", String(16), nullable=False),
+    # Every reason an import failed, one per bad line, so it has no length limit.
+    Column("message", Text),
+    Column("location", String(255)),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
+    Index("ix_zone_tasks_project_type", "project_id", "task_type"),
+)
+
+zone_transfer_requests = Table(
+    "zone_transfer_requests",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("zone_id", UUID, ForeignKey("zones.id", ondelete="CASCADE"), nullable=False),
+    Column("project_id", String(255), nullable=False),
+    # NULL: any project holding the key may accept.
+    Column("target_project_id", String(255)),
+    Column("key", String(255), nullable=False),
+    Column("description", String(160)),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
+    Index("ix_zone_transfer_requests_zone", "zone_id"),
+)
+
+zone_transfer_accepts = Table(
+    "zone_transfer_accepts",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("zone_transfer_request_id", UUID, nullable=False),
+    Column("zone_id", UUID, nullable=False),
+    Column("project_id", String(255), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
+)
+
+shared_zones = Table(
+    "shared_zones",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("zone_id", UUID, ForeignKey("zones.id", ondelete="CASCADE"), nullable=False),
+    # The project that shared the zone (its owner when it shared it).
+    Column("project_id", String(255), nullable=False),
+    Column("target_project_id", String(36), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
+    # A zone is shared with a project once: a second share is a 409, even when two race.
+    UniqueConstraint("zone_id", "target_project_id", name="uq_shared_zones_zone_target"),
+    Index("ix_shared_zones_target", "target_project_id"),
+)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain import errors
 from zonekeeper.domain.models import Action, Status, Zone, ZoneType
+from zonekeeper.storage import shares
 from zonekeeper.storage.tables import zone_serial_floors, zones
 
 
@@ -40,6 +41,7 @@ def from_row(row: Row[Any]) -> Zone:
         transferred_at=row.transferred_at,
         attempts=row.attempts,
         last_error=row.last_error,
+        shared=bool(row._mapping.get("shared", False)),
     )
 
 
@@ -70,9 +72,18 @@ def to_row(zone: Zone) -> dict[str, Any]:
     }
 
 
+SELECT = select(zones, shares.is_shared())
+"""Zone rows with their ``shared`` flag: what every read the API renders selects."""
+
+
+def of_project(project_id: str) -> ColumnElement[bool]:
+    """Scope: the zones ``project_id`` owns."""
+    return zones.c.project_id == project_id
+
+
 async def get(conn: AsyncConnection, zone_id: str) -> Zone | None:
     """The zone with ``zone_id``, or None."""
-    row = (await conn.execute(select(zones).where(zones.c.id == zone_id))).first()
+    row = (await conn.execute(SELECT.where(zones.c.id == zone_id))).first()
     return from_row(row) if row is not None else None
 
 
@@ -82,7 +93,7 @@ async def lock(conn: AsyncConnection, zone_id: str) -> Zone | None:
     On PostgreSQL this is ``SELECT … FOR UPDATE``, so changes to one zone take turns and each
     reads the serial its predecessor wrote. SQLite renders no lock: its writers already do.
     """
-    stmt = select(zones).where(zones.c.id == zone_id).with_for_update()
+    stmt = SELECT.where(zones.c.id == zone_id).with_for_update(of=zones)
     row = (await conn.execute(stmt)).first()
     return from_row(row) if row is not None else None
 
@@ -109,7 +120,7 @@ async def by_names(conn: AsyncConnection, names: Sequence[str]) -> list[Zone]:
     """The zones named any of ``names`` (absolute, lower-case), in any project or pool."""
     if not names:
         return []
-    rows = (await conn.execute(select(zones).where(zones.c.name.in_(names)))).all()
+    rows = (await conn.execute(SELECT.where(zones.c.name.in_(names)))).all()
     return [from_row(row) for row in rows]
 
 
@@ -119,6 +130,12 @@ async def descendant_projects(conn: AsyncConnection, name: str) -> set[str]:
     below = zones.c.name.endswith("." + name, autoescape=True)
     rows = await conn.execute(select(zones.c.project_id).where(below).distinct())
     return set(rows.scalars())
+
+
+async def names_below(conn: AsyncConnection, name: str) -> list[str]:
+    """The names of the zones strictly below ``name``, in any project."""
+    below = zones.c.name.endswith("." + name, autoescape=True)
+    return list((await conn.execute(select(zones.c.name).where(below))).scalars())
 
 
 async def count_for_project(conn: AsyncConnection, project_id: str) -> int:

@@ -1,0 +1,149 @@
+"""``zonekeeper zone import FILE`` and ``zonekeeper zone export ZONE``: the API's import and
+export, run against the database directly, with a progress bar for large zones.
+
+I/O and printing only: the work is ``service.imports`` and ``service.exports``, the same
+calls the API makes, so a file the CLI accepts is one the API accepts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from zonekeeper.cli import options
+from zonekeeper.config import Settings
+
+app = typer.Typer(help="Zones: import a zone file, export a zone.")
+err = Console(stderr=True, highlight=False)
+
+ProjectOption = Annotated[
+    str,
+    typer.Option(
+        "--project-id", help="The project the imported zone belongs to (the API's noauth one)."
+    ),
+]
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:>8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Zone file (master format, $ORIGIN first).")],
+    project_id: ProjectOption = "noauth-project",
+    config_file: options.ConfigOption = None,
+    database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
+) -> None:
+    """Create the zone FILE describes, with all its recordsets, or nothing: every bad line is
+    listed. Exits 1 when the import fails. An existing zone is never changed."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise typer.BadParameter(f"cannot read {file}: {error}") from error
+    settings = options.settings(config_file, database_url=database_url, data_dir=data_dir)
+    status, message, zone_id = asyncio.run(_import(settings, project_id, text))
+    if status != "COMPLETE":
+        err.print(f"[red]import failed:[/red] {escape(message)}")
+        raise typer.Exit(1)
+    typer.echo(f"{message} (zone {zone_id}); its nameservers are being updated")
+
+
+async def _import(settings: Settings, project_id: str, text: str) -> tuple[str, str, str | None]:
+    # Imported here so `--help` stays fast; app is the one composition root.
+    from zonekeeper.app import service_env
+    from zonekeeper.service import context, imports
+
+    env = service_env(settings)
+    ctx = context.internal(project_id)
+    try:
+        await _migrate_embedded(settings, env.db.url)
+        with _progress() as progress:
+            stages: dict[str, TaskID] = {}
+
+            def report(stage: str, done: int, total: int) -> None:
+                if stage not in stages:
+                    stages[stage] = progress.add_task(stage, total=total)
+                progress.update(stages[stage], completed=done, total=total)
+
+            task = await imports.create(ctx, env)
+            task = await imports.run(ctx, env, task.id, text, progress=report)
+        return task.status.value, task.message or "", task.zone_id
+    finally:
+        await env.db.close()
+
+
+@app.command("export")
+def export(
+    zone: Annotated[str, typer.Argument(help="The zone's name, e.g. example.org.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    config_file: options.ConfigOption = None,
+    database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
+) -> None:
+    """Write ZONE as a zone file (the API's export format: $ORIGIN, $TTL, one line per
+    record), streamed from the database. Exits 1 when there is no such zone."""
+    settings = options.settings(config_file, database_url=database_url, data_dir=data_dir)
+    name = zone if zone.endswith(".") else zone + "."
+    if output is None:
+        asyncio.run(_export(settings, name, sys.stdout))
+        return
+    with output.open("w", encoding="utf-8") as sink:
+        asyncio.run(_export(settings, name, sink))
+
+
+async def _export(settings: Settings, name: str, sink: TextIO) -> None:
+    from zonekeeper.app import service_env
+    from zonekeeper.domain import errors
+    from zonekeeper.service import context, exports, zones
+
+    env = service_env(settings)
+    try:
+        await _migrate_embedded(settings, env.db.url)
+        try:
+            found = await zones.by_name(context.internal(), env, name)
+        except errors.ZonekeeperError as error:
+            err.print(f"[red]no zone {escape(name)}:[/red] {escape(error.message or error.type)}")
+            raise typer.Exit(1) from error
+        total = await exports.record_count(env, found) + exports.HEADER_LINES
+        with _progress() as progress:
+            bar = progress.add_task("export", total=total)
+            async for piece in exports.render(env, found):
+                sink.write(piece)
+                progress.advance(bar, piece.count("\n"))
+    finally:
+        await env.db.close()
+
+
+async def _migrate_embedded(settings: Settings, url: str) -> None:
+    """Migrate the embedded SQLite database first, as ``serve`` does (shared databases are
+    migrated with ``zonekeeper db upgrade``)."""
+    from zonekeeper.storage import migrate
+
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await migrate.upgrade(url)
