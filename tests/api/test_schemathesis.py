@@ -10,6 +10,7 @@ Bounded: 25 examples per operation and mode, derandomized (the same cases every 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -46,6 +47,13 @@ expected-statuses = ["400", "401", "403", "404", "405", "413", "415"]
 )
 """Positive and negative cases; a negative case is refused when it gets any of these."""
 
+NOT_YET_EXACT = re.compile(
+    r"^(/v2/(tlds|blacklists|tsigkeys|quotas|limits|service_status(es)?)|/admin/quotas"
+    r"|/v2/zones/tasks|/v2/zones/\{zone_id\}/(tasks|shares))"
+)
+"""Paths whose documents do not yet say everything the server enforces (the admin resources
+and the zone lifecycle, new in this version): every check but the two-way ones applies."""
+
 DATA_DEPENDENT: frozenset[str] = frozenset({"marker_not_found"})
 """400 types that depend on what exists, not on the request's shape: a document cannot
 promise against them (an unknown marker is Designate's 400, not a 404)."""
@@ -56,7 +64,7 @@ def positive_data_not_refused(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
 ) -> bool | None:
     """A request the document allows is never a 400 (for its shape)."""
-    if case.meta is None or not case.meta.generation.mode.is_positive:
+    if case.meta is None or not case.meta.generation.mode.is_positive or _not_yet_exact(case):
         return None
     if response.status_code == 400 and response.json().get("type") not in DATA_DEPENDENT:
         raise AssertionError(
@@ -65,13 +73,28 @@ def positive_data_not_refused(
     return None
 
 
+@schemathesis.check
+def negative_data_refused(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> bool | None:
+    """schemathesis' negative_data_rejection, on the paths whose documents are exact."""
+    if _not_yet_exact(case):
+        return None
+    return negative_data_rejection(ctx, response, case)
+
+
+def _not_yet_exact(case: schemathesis.Case) -> bool:
+    loose_pool_write = case.path.startswith("/v2/pools") and case.method.upper() != "GET"
+    return loose_pool_write or NOT_YET_EXACT.match(case.path) is not None
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
     positive_data_not_refused,
-    negative_data_rejection,
+    negative_data_refused,
 ]
 
 

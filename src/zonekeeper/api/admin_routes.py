@@ -47,7 +47,12 @@ def router(resource: Resource[T]) -> APIRouter:
     # The handlers read the id from request.path_params, so FastAPI cannot see it: say so.
     path_param = {
         "parameters": [
-            {"name": resource.id_name, "in": "path", "required": True, "schema": {"type": "string"}}
+            {
+                "name": resource.id_name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": f"^{web.UUID_REGEX}$"},
+            }
         ]
     }
     routes.add_api_route(

@@ -11,7 +11,9 @@ from zonekeeper.api import admin_routes, body, pagination, web
 from zonekeeper.domain.admin_resources import Blacklist as BlacklistValue
 from zonekeeper.service import blacklists
 
-Pattern = Annotated[str, Field(max_length=255, description="Python regular expression")]
+Pattern = Annotated[
+    str, Field(min_length=1, max_length=255, description="Python regular expression")
+]
 Description = Annotated[str, Field(max_length=160)] | None
 
 

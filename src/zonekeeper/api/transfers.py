@@ -41,7 +41,7 @@ class RequestUpdate(TypedDict, total=False):
 @with_config(ConfigDict(extra="forbid", strict=True))
 class AcceptCreate(TypedDict, total=False):
     key: Required[Annotated[str, Field(max_length=255)]]
-    zone_transfer_request_id: Required[str]
+    zone_transfer_request_id: Required[Annotated[str, Field(pattern=f"^{web.UUID_REGEX}$")]]
 
 
 class TransferRequestOut(BaseModel):
