@@ -93,3 +93,16 @@ def test_export_lines() -> None:
         zonefile.export_lines([("a.e.org.", "A", None, "1.2.3.4"), ("e.org.", "MX", 60, "1 m.")])
     )
     assert lines == ["a.e.org.  IN A 1.2.3.4\n", "e.org. 60 IN MX 1 m.\n"]
+
+
+def test_names_compare_in_any_case() -> None:
+    """Tempest's zone files name the zone in mixed case ($ORIGIN and owners alike)."""
+    text = (
+        "$ORIGIN Rand-Mixed.Test.\n"
+        "Rand-Mixed.Test. 300 IN SOA ns.Rand-Mixed.Test. h.Rand-Mixed.Test. 1 2 3 4 5\n"
+        "WWW 300 IN A 192.0.2.1\n"
+    )
+    zone = zonefile.parse(text)
+    assert zone.problems == []
+    assert zone.origin == dns.name.from_text("rand-mixed.test.")
+    assert zone.recordsets["www.rand-mixed.test.", "A"].records == ["192.0.2.1"]

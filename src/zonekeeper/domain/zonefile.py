@@ -134,7 +134,8 @@ def _directive(
         if origin is None or not entry.fields[0].endswith("."):
             zone.problems.append(Problem(entry.line, f"bad $ORIGIN {entry.fields[0]!r}"))
         else:
-            zone.origin = origin
+            # Lower-case, as every owner is: names compare case-insensitively (RFC 4343).
+            zone.origin = origin.canonicalize()
     elif directive == "$ORIGIN" and index != 0:
         zone.problems.append(Problem(entry.line, ORIGIN_REQUIRED))
     elif directive == "$TTL" and len(entry.fields) == 1:
