@@ -12,14 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from zonekeeper.config import Settings
-from zonekeeper.dns.server import MiniDns
+from tests.worker.conftest import make_env, start_dns
 from zonekeeper.domain.models import DEFAULT_POOL_ID, Status, Zone
 from zonekeeper.service import context, pools, recordsets, zones
 from zonekeeper.service.env import ServiceEnv
-from zonekeeper.storage import audits, migrate, tables
+from zonekeeper.storage import audits, tables
 from zonekeeper.storage import pools as pool_rows
-from zonekeeper.storage.database import Database
 from zonekeeper.storage.tables import zone_changes
 from zonekeeper.worker import audit
 from zonekeeper.worker.reconciler import Worker
@@ -27,32 +25,18 @@ from zonekeeper.worker.reconciler import Worker
 ADMIN = context.internal("p1")
 
 
-async def make_env(path: Path) -> ServiceEnv:
-    url = f"sqlite+aiosqlite:///{path}"
-    await migrate.upgrade(url)
-    settings = Settings(database_url=url, data_dir=path.parent)
-    settings.worker.poll_timeout = 0.2
-    settings.worker.threshold_percentage = 50
-    return ServiceEnv(db=Database(url), settings=settings)
-
-
 @pytest.fixture
 async def env(tmp_path: Path) -> AsyncIterator[ServiceEnv]:
-    env = await make_env(tmp_path / "zk.sqlite")
+    env = await make_env(tmp_path / "zk.sqlite", threshold_percentage=50)
     yield env
     await env.db.close()
-
-
-async def start_dns(env: ServiceEnv) -> tuple[MiniDns, tuple[str, int]]:
-    server = MiniDns(env.db, env.settings.dns.model_copy(update={"listen": "127.0.0.1:0"}))
-    return server, await server.start()
 
 
 async def test_serial_audit_requeues_a_zone_a_nameserver_lost(
     env: ServiceEnv, tmp_path: Path
 ) -> None:
     # The second nameserver serves another (empty) database: it has "lost" every zone.
-    other = await make_env(tmp_path / "other.sqlite")
+    other = await make_env(tmp_path / "other.sqlite", threshold_percentage=50)
     good, good_address = await start_dns(env)
     lost, lost_address = await start_dns(other)
     try:
@@ -115,7 +99,7 @@ async def test_the_periodic_audit_repairs_and_survives_a_failing_round(
 ) -> None:
     """What `serve` runs every `worker.audit_interval`: a round that raises is logged and the
     next round runs; a round re-queues a zone a nameserver lost."""
-    other = await make_env(tmp_path / "other.sqlite")
+    other = await make_env(tmp_path / "other.sqlite", threshold_percentage=50)
     good, good_address = await start_dns(env)
     lost, lost_address = await start_dns(other)
     running: asyncio.Task[None] | None = None

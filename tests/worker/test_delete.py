@@ -12,40 +12,24 @@ import dns.rcode
 import pytest
 from sqlalchemy import func, select
 
-from zonekeeper.config import Settings
-from zonekeeper.dns.server import MiniDns
+from tests.worker.conftest import make_env, start_dns
 from zonekeeper.domain import errors
 from zonekeeper.domain.models import Action, Status, Zone
 from zonekeeper.service import context, pools, recordsets, zones
 from zonekeeper.service.env import ServiceEnv
-from zonekeeper.storage import migrate, tables
-from zonekeeper.storage.database import Database
+from zonekeeper.storage import tables
 from zonekeeper.worker.reconciler import Worker
 
 ADMIN = context.internal("p1")
 PER_ZONE = ("recordsets", "records", "zone_changes", "nameserver_states", "target_states")
 
 
-async def make_env(path: Path) -> ServiceEnv:
-    url = f"sqlite+aiosqlite:///{path}"
-    await migrate.upgrade(url)
-    settings = Settings(database_url=url, data_dir=path.parent)
-    settings.worker.poll_timeout = 0.2
-    settings.worker.poll_retry_interval = 0.01
-    return ServiceEnv(db=Database(url), settings=settings)
-
-
 @pytest.fixture
 async def other(tmp_path: Path) -> AsyncIterator[ServiceEnv]:
     """A second database: the nameserver it feeds serves what it holds, not ours."""
-    env = await make_env(tmp_path / "other.sqlite")
+    env = await make_env(tmp_path / "other.sqlite", poll_retry_interval=0.01)
     yield env
     await env.db.close()
-
-
-async def start_dns(env: ServiceEnv) -> tuple[MiniDns, tuple[str, int]]:
-    server = MiniDns(env.db, env.settings.dns.model_copy(update={"listen": "127.0.0.1:0"}))
-    return server, await server.start()
 
 
 async def active_zone(env: ServiceEnv, name: str) -> Zone:
