@@ -139,6 +139,11 @@ def _number(text: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
+STORABLE_TEXT: Final = r"^[^\x00]*$"
+"""What the documents declare of free text (descriptions): no NUL, which no database stores
+(lone surrogates, refused too, cannot be sent in UTF-8 JSON text)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _NonFinite:
     """A NaN, Infinity or -Infinity in the body. They are not JSON (RFC 8259), but Python's

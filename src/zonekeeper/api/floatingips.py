@@ -43,7 +43,7 @@ class FloatingIpUpdate(TypedDict, total=False):
         Annotated[str, web.dns_name_field(names.HOSTNAME_PATTERN, "FQDN, final dot")] | None
     ]
     ttl: Annotated[int, Field(ge=1, le=MAX_TTL)] | None
-    description: Annotated[str, Field(max_length=160)] | None
+    description: Annotated[str, Field(max_length=160, pattern=body.STORABLE_TEXT)] | None
 
 
 class FloatingIp(BaseModel):

@@ -20,7 +20,7 @@ MAX_TTL: Final = 2147483647
 DELETE_SHARES: Final = "x-designate-delete-shares"
 
 Ttl = Annotated[int, Field(ge=0, le=MAX_TTL, description="Seconds, 0..2147483647")]
-Description = Annotated[str, Field(max_length=160)] | None
+Description = Annotated[str, Field(max_length=160, pattern=body.STORABLE_TEXT)] | None
 Email = Annotated[
     str,
     Field(
