@@ -111,7 +111,7 @@ async def test_two_workers_never_push_one_zone_at_once(
         while time.monotonic() < deadline:
             await asyncio.gather(*(worker.run_once() for worker in workers))
             await asyncio.sleep(0.05)
-            if await _all_active(one, made) and not any(w._in_flight for w in workers):
+            if await _all_active(one, made) and not any(w.busy for w in workers):
                 break
     finally:
         await mini_dns.stop()
@@ -145,9 +145,7 @@ async def test_a_killed_workers_zone_is_taken_over_after_its_lease(
     assert await heir.run_once() == 1
     await asyncio.wait_for(heir.started.wait(), 5)
     assert [(p.worker, p.zone_id) for p in pushes] == [("holder", zone.id)]  # heir still at it
-    for attempt in list(heir._in_flight.values()):
-        attempt.task.cancel()
-    await asyncio.gather(*(a.task for a in heir._in_flight.values()), return_exceptions=True)
+    await heir.cancel_attempts()
     assert [p.worker for p in pushes] == ["holder", "heir"]
 
 

@@ -21,7 +21,7 @@ async def until_settled(worker: Worker, env: ServiceEnv, zone_id: str, rounds: i
         await worker.run_once()
         await asyncio.sleep(0.05)
         zone = await zones.get(ADMIN, env, zone_id)
-        if zone.status is not Status.PENDING and not worker._in_flight:
+        if zone.status is not Status.PENDING and not worker.busy:
             return
 
 
@@ -81,17 +81,19 @@ async def test_a_newer_change_supersedes_the_attempt_in_flight(env: ServiceEnv) 
         worker = Worker(env)
         zone = await zones.create(ADMIN, env, {"name": "s.example.", "email": "a@s.example"})
         assert await worker.run_once() == 1
-        first = worker._in_flight[zone.id]
-        await asyncio.sleep(0.3)  # claimed and polling by now
+        first = worker.attempt(zone.id)
+        assert first is not None
         assert await worker.run_once() == 0 and not first.superseded.is_set()  # same serial
 
         rs = await recordsets.create(
             ADMIN, env, zone.id, {"name": "a.s.example.", "type": "A", "records": ["192.0.2.1"]}
         )
         assert await worker.run_once() == 0 and first.superseded.is_set()
-        # Its polls alone would take seconds; superseded, it gives up at its next wait.
-        await asyncio.wait_for(first.task, 1.0)
+        # Its polls of a silent server alone would take over 10 s (8 polls of a 1 s timeout,
+        # with backoff); superseded, it gives up at its next wait.
+        await asyncio.wait_for(first.task, 5.0)
         assert (await zones.get(ADMIN, env, zone.id)).attempts == 0  # nothing recorded
         assert await worker.run_once() == 1
-        assert worker._in_flight[zone.id].zone.serial == rs.serial
-        worker._in_flight[zone.id].task.cancel()
+        second = worker.attempt(zone.id)
+        assert second is not None and second.zone.serial == rs.serial
+        await worker.cancel_attempts()

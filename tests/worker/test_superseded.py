@@ -20,11 +20,25 @@ WWW = {"name": "www.s.example.", "type": "A", "records": ["192.0.2.1"]}
 
 
 @pytest.fixture
-def silent_nameserver() -> Iterator[tuple[str, int]]:
-    """A UDP port that is bound but never read: SOA polls time out, attempts keep polling."""
+def silent_socket() -> Iterator[socket.socket]:
+    """A UDP socket that never answers: SOA polls time out, attempts keep polling. Reading it
+    shows that an attempt has got as far as polling."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        yield "127.0.0.1", sock.getsockname()[1]
+        sock.setblocking(False)
+        yield sock
+
+
+@pytest.fixture
+def silent_nameserver(silent_socket: socket.socket) -> tuple[str, int]:
+    host, port = silent_socket.getsockname()
+    return host, port
+
+
+async def polled(sock: socket.socket) -> None:
+    """Wait (generously) for the next SOA query an attempt sends to the silent nameserver."""
+    loop = asyncio.get_running_loop()
+    await asyncio.wait_for(loop.sock_recv(sock, 512), 10)
 
 
 @pytest.fixture
@@ -52,24 +66,29 @@ async def test_a_change_between_the_read_and_the_claim_stays_due(
 
 
 async def test_a_superseded_attempt_keeps_what_it_provisioned(
-    env: ServiceEnv, silent_nameserver: tuple[str, int], memory: MemoryBackend
+    env: ServiceEnv,
+    silent_socket: socket.socket,
+    silent_nameserver: tuple[str, int],
+    memory: MemoryBackend,
 ) -> None:
     await memory_pool(env, [silent_nameserver])
     worker = Worker(env)
     zone = await zones.create(ADMIN, env, {"name": "s.example.", "email": "a@s.example"})
     assert await worker.run_once() == 1
-    first = worker._in_flight[zone.id]
-    await asyncio.sleep(0.3)  # provisioned, polling the silent nameserver
+    first = worker.attempt(zone.id)
+    assert first is not None
+    await polled(silent_socket)  # provisioned, and polling the silent nameserver
     assert memory.calls["create_zone"] == 1
 
     await recordsets.create(ADMIN, env, zone.id, WWW)
     await worker.run_once()
-    await asyncio.wait_for(first.task, 1.0)  # superseded: records no verdict
+    # Superseded, it stops at its next wait (its polls alone would take over 10 s) and
+    # records no verdict.
+    await asyncio.wait_for(first.task, 5.0)
     state = await propagation.sync(ADMIN, env, zone.id)
     assert [(t.target, t.status) for t in state.targets] == [("memory", "ACTIVE")]
 
     assert await worker.run_once() == 1
-    await asyncio.sleep(0.3)  # the next attempt is polling too
+    await polled(silent_socket)  # the next attempt is polling too
     assert memory.calls["create_zone"] == 1  # not provisioned a second time
-    worker._in_flight[zone.id].task.cancel()
-    await asyncio.gather(worker._in_flight[zone.id].task, return_exceptions=True)
+    await worker.cancel_attempts()

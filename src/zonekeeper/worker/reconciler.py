@@ -39,7 +39,7 @@ class Worker:
     def __init__(self, env: ServiceEnv) -> None:
         self.env = env
         self.settings = env.settings.worker
-        self._in_flight: dict[str, _Attempt] = {}
+        self._in_flight: dict[str, Attempt] = {}
         self._slots = asyncio.Semaphore(self.settings.concurrency)
         self._backends: dict[str, backends.Backend] = {}
         self.stats = {"reconciled": 0, "propagated": 0, "deleted": 0, "failed_attempts": 0}
@@ -52,10 +52,23 @@ class Worker:
                 await self.run_once()
                 await self.env.db.wait_for_wakeup(await self._idle_time())
         finally:
-            in_flight = [attempt.task for attempt in self._in_flight.values()]
-            for task in in_flight:
-                task.cancel()
-            await asyncio.gather(*in_flight, return_exceptions=True)
+            await self.cancel_attempts()
+
+    @property
+    def busy(self) -> bool:
+        """Whether any reconcile attempt is running."""
+        return bool(self._in_flight)
+
+    def attempt(self, zone_id: str) -> Attempt | None:
+        """The attempt running for a zone, if one is."""
+        return self._in_flight.get(zone_id)
+
+    async def cancel_attempts(self) -> None:
+        """Cancel every running attempt and wait for them; their zones are left to their lease."""
+        in_flight = [attempt.task for attempt in self._in_flight.values()]
+        for task in in_flight:
+            task.cancel()
+        await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def run_once(self) -> int:
         """Start a reconcile for every due zone not already in flight; returns how many."""
@@ -66,7 +79,7 @@ class Worker:
             attempt = self._in_flight.get(zone.id)
             if attempt is None:
                 task = asyncio.create_task(self._guarded(zone))
-                self._in_flight[zone.id] = _Attempt(zone, task, asyncio.Event())
+                self._in_flight[zone.id] = Attempt(zone, task, asyncio.Event())
                 started += 1
             elif (zone.serial, zone.action) != (attempt.zone.serial, attempt.zone.action):
                 attempt.superseded.set()
@@ -262,7 +275,7 @@ class Worker:
 
 
 @dataclass(slots=True)
-class _Attempt:
+class Attempt:
     zone: Zone
     """The zone as it was due: the serial and action this attempt works towards."""
     task: asyncio.Task[None]
