@@ -7,12 +7,13 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 
 from tests import databases
-from tests.dns.conftest import Rows, Zone
+from tests.dns.conftest import NOW, Rows, Zone
 from tests.fixtures_servers import (  # noqa: F401 (fixtures)
     Named,
     Pdns,
@@ -27,7 +28,8 @@ from zonekeeper.dns.server import MiniDns
 from zonekeeper.storage.database import Database
 
 ZONE = "contract.test."
-SERIAL = 42
+SERIAL = int(NOW.replace(tzinfo=UTC).timestamp())
+"""The serial of a zone the service creates at ``NOW``, the service clock of these tests."""
 WWW = ("www.contract.test.", "A", "192.0.2.10")
 
 
@@ -79,10 +81,10 @@ async def primary(tmp_path: Path, backends_template: Path) -> AsyncIterator[Prim
     db = Database(f"sqlite+aiosqlite:///{path}")
     mini_dns = MiniDns(db, DnsSettings(listen="127.0.0.1:0"))
     try:
-        rows = Rows(db)
+        rows = Rows(db, tmp_path)
         await rows.pool()
-        zone = await rows.zone(ZONE, serial=SERIAL)
-        await rows.bulk(zone, [WWW, ("contract.test.", "MX", "10 mail.contract.test.")])
+        zone = await rows.imported(ZONE, [WWW, ("contract.test.", "MX", "10 mail.contract.test.")])
+        assert zone.serial == SERIAL
         host, port = await mini_dns.start()
         yield Primary(host, port, zone, rows, mini_dns)
     finally:

@@ -1,45 +1,37 @@
-"""Mini-DNS fixtures: a migrated SQLite database (PostgreSQL for the tests that ask), rows
-written straight into the tables by :class:`Rows`, and a running MiniDns on 127.0.0.1:0."""
+"""Mini-DNS fixtures: a migrated SQLite database (PostgreSQL for the tests that ask), zones and
+records written by :class:`Rows` through the service layer (the API's own write path, so what
+these tests serve is what the service stores), and a running MiniDns on 127.0.0.1:0."""
 
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import dns.asyncquery
 import dns.flags
 import dns.message
-import dns.rdata
-import dns.rdataclass
-import dns.rdatatype
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import select
 
 from tests import databases
-from zonekeeper.config import DnsSettings
+from zonekeeper.config import DnsSettings, QuotaSettings, Settings, ZoneDefaults
 from zonekeeper.dns.server import MiniDns
-from zonekeeper.domain.models import DEFAULT_POOL_ID
+from zonekeeper.domain.models import ListQuery
+from zonekeeper.service import context, imports, pools, recordsets, zones
+from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage.database import Database
-from zonekeeper.storage.tables import pools, records, recordsets, zone_changes, zones
+from zonekeeper.storage.tables import records
+from zonekeeper.storage.tables import recordsets as recordset_table
 
 NOW = datetime(2024, 1, 1)
-NS_HOST = "ns1.zonekeeper.test."
+"""The service's clock: a fixed one, so a zone's first serial is 1704067200 and every change
+adds one."""
+ADMIN = context.internal("p1")
 Entry = tuple[str, str, str]
 """(owner name, type, data text) of one record."""
-
-
-def soa_text(zone: str, serial: int) -> str:
-    return f"{NS_HOST} admin.{zone} {serial} 3600 600 86400 300"
-
-
-def wire(rtype: str, data: str) -> bytes:
-    rdtype = dns.rdatatype.from_text(rtype)
-    return dns.rdata.from_text(dns.rdataclass.IN, rdtype, data).to_digestable()
 
 
 @dataclass
@@ -48,149 +40,103 @@ class Zone:
     name: str
     ttl: int
     serial: int
+    """The serial after the last change made through :class:`Rows`."""
 
 
 class Rows:
-    """Writes zones, rrsets and journal entries the way the service layer stores them."""
+    """Creates zones and changes their recordsets through the service layer, as the API does."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, data_dir: Path) -> None:
         self.db = db
+        settings = Settings(
+            data_dir=data_dir,
+            # Large zones and recordsets are what these tests serve: no quota stands in the way.
+            quotas=QuotaSettings(
+                zones=-1, zone_recordsets=-1, zone_records=-1, recordset_records=-1
+            ),
+            zones=ZoneDefaults(minimum=300),
+        )
+        self.env = ServiceEnv(db=db, settings=settings, now=lambda: NOW)
 
     async def pool(self) -> None:
-        """The default pool, unless a test before this one in the same database made it."""
-        async with self.db.transaction() as conn:
-            found = await conn.execute(select(pools.c.id).where(pools.c.id == DEFAULT_POOL_ID))
-            if found.first() is not None:
-                return
-            await conn.execute(
-                insert(pools).values(
-                    id=DEFAULT_POOL_ID, name="default", attributes={}, ns_records=[],
-                    nameservers=[], targets=[], also_notifies=[], created_at=NOW,
-                )
-            )  # fmt: skip
+        """The embedded default pool, as ``serve`` writes it (no nameservers to poll)."""
+        await pools.ensure_default_pool(self.env, [])
 
-    async def zone(
-        self, name: str, *, ttl: int = 3600, serial: int = 1, action: str = "NONE"
-    ) -> Zone:
-        """A zone with its SOA and apex NS rows."""
-        zone = Zone(str(uuid.uuid4()), name, ttl, serial)
-        async with self.db.transaction() as conn:
-            await conn.execute(insert(zones).values(**_zone_row(zone, action)))
-        await self.rrset(zone, name, "SOA", [soa_text(name, serial)])
-        await self.rrset(zone, name, "NS", [NS_HOST])
-        return zone
+    async def zone(self, name: str, *, ttl: int = 3600, deleting: bool = False) -> Zone:
+        """A zone (its SOA and apex NS written by the service); ``deleting``: its delete
+        started, so the nameservers must stop serving it."""
+        email = f"admin@{name.rstrip('.')}"
+        created = await zones.create(ADMIN, self.env, {"name": name, "email": email, "ttl": ttl})
+        if deleting:
+            created = await zones.delete(ADMIN, self.env, created.id)
+        return Zone(created.id, created.name, created.ttl, created.serial)
+
+    async def imported(self, name: str, entries: Sequence[Entry], *, ttl: int = 3600) -> Zone:
+        """A zone with many records at once, imported from a zone file as the API imports one."""
+        lines = [
+            f"$ORIGIN {name}",
+            f"$TTL {ttl}",
+            f"@ IN SOA ns1.{name} admin.{name} 1 3600 600 86400 300",
+            *(f"{owner} IN {rtype} {data}" for owner, rtype, data in entries),
+        ]
+        task = await imports.create(ADMIN, self.env)
+        done = await imports.run(ADMIN, self.env, task.id, "\n".join(lines) + "\n")
+        assert done.zone_id is not None, done.message
+        imported = await zones.get(ADMIN, self.env, done.zone_id)
+        return Zone(imported.id, imported.name, imported.ttl, imported.serial)
 
     async def rrset(
         self, zone: Zone, name: str, rtype: str, datas: Sequence[str], ttl: int | None = None
-    ) -> None:
-        """One recordset with its records (``ttl`` None: the zone's TTL applies)."""
-        await self.bulk(zone, [(name, rtype, data) for data in datas], ttl)
-
-    async def bulk(self, zone: Zone, entries: Sequence[Entry], ttl: int | None = None) -> None:
-        """Many records at once, one recordset per (name, type)."""
-        sets: dict[tuple[str, str], str] = {}
-        set_rows: list[dict[str, Any]] = []
-        record_rows: list[dict[str, Any]] = []
-        for name, rtype, data in entries:
-            key = (name, rtype)
-            if key not in sets:
-                sets[key] = str(uuid.uuid4())
-                set_rows.append(_recordset_row(zone, sets[key], name, rtype, ttl))
-            record_rows.append(_record_row(zone, sets[key], rtype, data))
-        async with self.db.transaction() as conn:
-            await conn.execute(insert(recordsets), set_rows)
-            await conn.execute(insert(records), record_rows)
+    ) -> int:
+        """Create one recordset (``ttl`` None: the zone's TTL applies); the new serial."""
+        fields = {"name": name, "type": rtype, "records": list(datas), "ttl": ttl}
+        await recordsets.create(ADMIN, self.env, zone.id, fields)
+        return await self._serial(zone)
 
     async def change(
         self, zone: Zone, *, add: Sequence[Entry] = (), remove: Sequence[Entry] = ()
     ) -> int:
-        """Apply one change as the service does: rows, SOA, serial and journal. Returns the
-        new serial."""
-        old, new = zone.serial, zone.serial + 1
-        removed = [[zone.name, "SOA", zone.ttl, soa_text(zone.name, old)]]
-        removed += [[n, t, zone.ttl, d] for n, t, d in remove]
-        added = [[zone.name, "SOA", zone.ttl, soa_text(zone.name, new)]]
-        added += [[n, t, zone.ttl, d] for n, t, d in add]
-        for name, rtype, data in remove:
-            await self._remove(zone, name, rtype, data)
-        await self.bulk(zone, add)
-        await self._set_serial(zone, new)
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                insert(zone_changes).values(
-                    zone_id=zone.id, from_serial=old, to_serial=new,
-                    removed=removed, added=added, created_at=NOW,
-                )
-            )  # fmt: skip
-        zone.serial = new
-        return new
+        """Add and remove records, one service change per (name, type) touched: a recordset
+        created, its records replaced, or deleted once empty. Returns the zone's new serial."""
+        touched = dict.fromkeys((name, rtype) for name, rtype, _ in [*remove, *add])
+        for name, rtype in touched:
+            gone = {d for n, t, d in remove if (n, t) == (name, rtype)}
+            new = [d for n, t, d in add if (n, t) == (name, rtype)]
+            await self._replace(zone, name, rtype, gone, new)
+        return await self._serial(zone)
 
-    async def _remove(self, zone: Zone, name: str, rtype: str, data: str) -> None:
-        async with self.db.transaction() as conn:
-            set_id = (
-                await conn.execute(
-                    select(recordsets.c.id).where(
-                        recordsets.c.zone_id == zone.id,
-                        recordsets.c.name == name,
-                        recordsets.c.type == rtype,
-                    )
-                )
-            ).scalar_one()
-            await conn.execute(
-                delete(records).where(records.c.recordset_id == set_id, records.c.data == data)
+    async def _replace(
+        self, zone: Zone, name: str, rtype: str, gone: set[str], new: list[str]
+    ) -> None:
+        query = ListQuery(limit=1, filters={"name": name, "type": rtype})
+        found = await recordsets.list(ADMIN, self.env, zone.id, query, count=False)
+        if not found.items:
+            await recordsets.create(
+                ADMIN, self.env, zone.id, {"name": name, "type": rtype, "records": new}
             )
+            return
+        current = found.items[0]
+        kept = [r for r in current.records if r not in gone] + new
+        if kept:
+            await recordsets.update(ADMIN, self.env, zone.id, current.id, {"records": kept})
+        else:
+            await recordsets.delete(ADMIN, self.env, zone.id, current.id)
 
-    async def _set_serial(self, zone: Zone, serial: int) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(update(zones).where(zones.c.id == zone.id).values(serial=serial))
-            soa_set = select(recordsets.c.id).where(
-                recordsets.c.zone_id == zone.id, recordsets.c.type == "SOA"
-            )
-            data = soa_text(zone.name, serial)
-            await conn.execute(
-                update(records)
-                .where(records.c.recordset_id == soa_set.scalar_subquery())
-                .values(data=data, rdata=wire("SOA", data))
-            )
+    async def _serial(self, zone: Zone) -> int:
+        zone.serial = (await zones.get(ADMIN, self.env, zone.id)).serial
+        return zone.serial
 
     async def served(self, zone: Zone) -> set[tuple[str, str, int, str]]:
         """Every record of the zone as (name, type, ttl, canonical text), from the rows."""
+        table = recordset_table
         stmt = (
-            select(recordsets.c.name, recordsets.c.type, recordsets.c.ttl, records.c.data)
-            .select_from(recordsets.join(records, records.c.recordset_id == recordsets.c.id))
-            .where(recordsets.c.zone_id == zone.id)
+            select(table.c.name, table.c.type, table.c.ttl, records.c.data)
+            .select_from(table.join(records, records.c.recordset_id == table.c.id))
+            .where(table.c.zone_id == zone.id)
         )
         async with self.db.read() as conn:
             rows = (await conn.execute(stmt)).all()
         return {(n, t, zone.ttl if ttl is None else ttl, d) for n, t, ttl, d in rows}
-
-
-def _zone_row(zone: Zone, action: str) -> dict[str, Any]:
-    return {
-        "id": zone.id, "project_id": "p1", "pool_id": DEFAULT_POOL_ID, "name": zone.name,
-        "email": f"admin@{zone.name.rstrip('.')}", "ttl": zone.ttl, "serial": zone.serial,
-        "refresh": 3600, "retry": 600, "expire": 86400, "minimum": 300, "status": "ACTIVE",
-        "action": action, "type": "PRIMARY", "masters": [], "attributes": {}, "version": 1,
-        "created_at": NOW, "attempts": 0,
-    }  # fmt: skip
-
-
-def _recordset_row(
-    zone: Zone, set_id: str, name: str, rtype: str, ttl: int | None
-) -> dict[str, Any]:
-    return {
-        "id": set_id, "zone_id": zone.id, "project_id": "p1", "name": name, "type": rtype,
-        "ttl": ttl, "managed": rtype in ("SOA", "NS") and name == zone.name,
-        "status": "ACTIVE", "action": "NONE", "serial": zone.serial, "version": 1,
-        "created_at": NOW,
-    }  # fmt: skip
-
-
-def _record_row(zone: Zone, set_id: str, rtype: str, data: str) -> dict[str, Any]:
-    return {
-        "id": str(uuid.uuid4()), "recordset_id": set_id, "zone_id": zone.id, "data": data,
-        "rdata": wire(rtype, data), "managed": False,
-    }  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -223,9 +169,9 @@ def dns_settings() -> DnsSettings:
 
 
 @pytest.fixture
-async def rows(database_url: str) -> AsyncIterator[Rows]:
+async def rows(database_url: str, tmp_path: Path) -> AsyncIterator[Rows]:
     db = Database(database_url)
-    writer = Rows(db)
+    writer = Rows(db, tmp_path)
     await writer.pool()
     try:
         yield writer

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from dataclasses import dataclass
 
 import pytest
 
@@ -12,15 +13,21 @@ from tests.dns.conftest import Rows
 from zonekeeper.dns.server import MiniDns
 
 
+@dataclass
+class Served:
+    port: int
+    imported_serial: int
+    """The zone's serial before its last change."""
+    serial: int
+
+
 @pytest.fixture
-async def port(rows: Rows, server: tuple[MiniDns, int]) -> int:
-    zone = await rows.zone("example.org.")
-    await rows.rrset(zone, "www.example.org.", "A", ["192.0.2.1"])
-    await rows.bulk(
-        zone, [(f"h{i}.example.org.", "A", f"10.0.{i // 256}.{i % 256}") for i in range(600)]
-    )
-    await rows.change(zone, add=[("new.example.org.", "TXT", '"fresh"')])
-    return server[1]
+async def served(rows: Rows, server: tuple[MiniDns, int]) -> Served:
+    many = [(f"h{i}.example.org.", "A", f"10.0.{i // 256}.{i % 256}") for i in range(600)]
+    zone = await rows.imported("example.org.", [("www.example.org.", "A", "192.0.2.1"), *many])
+    imported = zone.serial
+    serial = await rows.change(zone, add=[("new.example.org.", "TXT", '"fresh"')])
+    return Served(server[1], imported, serial)
 
 
 async def dig(port: int, *args: str) -> str:
@@ -36,7 +43,8 @@ async def dig(port: int, *args: str) -> str:
     return output.decode()
 
 
-async def test_dig_answers_a_query(port: int) -> None:
+async def test_dig_answers_a_query(served: Served) -> None:
+    port = served.port
     output = await dig(port, "www.example.org", "+norec")
     assert "status: NOERROR" in output and " aa" in output.split("flags:")[1].split(";")[0]
     assert "www.example.org.\t3600\tIN\tA\t192.0.2.1" in output.replace(" ", "\t")
@@ -46,12 +54,13 @@ async def test_dig_answers_a_query(port: int) -> None:
     assert "status: REFUSED" in output
 
 
-async def test_dig_transfers_the_zone(port: int) -> None:
+async def test_dig_transfers_the_zone(served: Served) -> None:
+    port = served.port
     output = await dig(port, "example.org", "AXFR", "+noall", "+answer")
     lines = [line.split() for line in output.splitlines() if line and not line.startswith(";")]
     assert len(lines) == 600 + 5  # SOA, NS, www, new, SOA again and the 600 hosts
-    assert lines[0][3] == "SOA" and lines[-1] == lines[0] and lines[0][6] == "2"
-    output = await dig(port, "example.org", "IXFR=1", "+noall", "+answer")
+    assert lines[0][3] == "SOA" and lines[-1] == lines[0] and lines[0][6] == str(served.serial)
+    output = await dig(port, "example.org", f"IXFR={served.imported_serial}", "+noall", "+answer")
     lines = [line.split() for line in output.splitlines() if line and not line.startswith(";")]
     assert [(line[3], line[-1] if line[3] == "TXT" else "") for line in lines] == [
         ("SOA", ""), ("SOA", ""), ("SOA", ""), ("TXT", '"fresh"'), ("SOA", ""),

@@ -28,11 +28,12 @@ def database_url(request: pytest.FixtureRequest) -> str:
 async def test_answers_and_transfers_on_postgres(rows: Rows, server: tuple[MiniDns, int]) -> None:
     port = server[1]
     name = f"pg-{uuid.uuid4().hex[:8]}.test."
-    zone = await rows.zone(name)
-    await rows.rrset(zone, f"www.{name}", "A", ["192.0.2.1"])
-    await rows.rrset(zone, f"*.{name}", "TXT", ['"wild"'])
-    await rows.rrset(zone, f"a.b_x.{name}", "A", ["192.0.2.2"])
-    await rows.bulk(zone, bulk_entries(name, 3000))
+    special = [
+        (f"www.{name}", "A", "192.0.2.1"),
+        (f"*.{name}", "TXT", '"wild"'),
+        (f"a.b_x.{name}", "A", "192.0.2.2"),
+    ]
+    zone = await rows.imported(name, [*special, *bulk_entries(name, 3000)])
 
     reply = await query_udp(port, f"www.{name}", "A")
     assert reply.flags & dns.flags.AA and reply.answer[0][0].to_text() == "192.0.2.1"

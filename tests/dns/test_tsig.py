@@ -53,9 +53,7 @@ async def set_pool(rows: Rows, *, key: bool, nameservers: list[dict[str, Any]]) 
 @pytest.fixture
 async def signed_pool(rows: Rows) -> Zone:
     await set_pool(rows, key=True, nameservers=[{"host": "127.0.0.1", "port": 53}])
-    zone = await rows.zone("signed.test.")
-    await rows.bulk(zone, bulk_entries("signed.test.", 2000))
-    return zone
+    return await rows.imported("signed.test.", bulk_entries("signed.test.", 2000))
 
 
 @pytest.fixture

@@ -113,8 +113,7 @@ async def small(rows: Rows) -> Zone:
 
 
 async def test_axfr_of_a_large_zone_spans_messages(rows: Rows, server: tuple[MiniDns, int]) -> None:
-    zone = await rows.zone("big.test.")
-    await rows.bulk(zone, bulk_entries("big.test.", 5000))
+    zone = await rows.imported("big.test.", bulk_entries("big.test.", 5000))
     messages = await raw_transfer(server[1], dns.message.make_query("big.test.", "AXFR"))
     rrs = rrs_of(messages)
     assert len(messages) > 10
@@ -141,14 +140,16 @@ async def test_axfr_with_dnspython_client_and_refusals(
 
 
 async def test_ixfr_of_one_change(small: Zone, rows: Rows, server: tuple[MiniDns, int]) -> None:
-    port = server[1]
+    port, before = server[1], small.serial
     client = await fetch_zone(port, "ixfr.test.")
-    await rows.change(small, add=[("new.ixfr.test.", "A", "192.0.2.9")],
-                      remove=[("www.ixfr.test.", "A", "192.0.2.2")])  # fmt: skip
-    messages = await raw_transfer(port, ixfr_query("ixfr.test.", 1))
+    after = await rows.change(small, add=[("www.ixfr.test.", "A", "192.0.2.9")],
+                              remove=[("www.ixfr.test.", "A", "192.0.2.2")])  # fmt: skip
+    assert after == before + 1  # one change: the recordset's records replaced
+    messages = await raw_transfer(port, ixfr_query("ixfr.test.", before))
+    old, new = str(before), str(after)
     assert [(rr[1], rr[3].split()[2] if rr[1] == "SOA" else rr[3]) for rr in rrs_of(messages)] == [
-        ("SOA", "2"), ("SOA", "1"), ("A", "192.0.2.2"), ("SOA", "2"), ("A", "192.0.2.9"),
-        ("SOA", "2"),
+        ("SOA", new), ("SOA", old), ("A", "192.0.2.2"), ("SOA", new), ("A", "192.0.2.9"),
+        ("SOA", new),
     ]  # fmt: skip
     await dns.asyncquery.inbound_xfr("127.0.0.1", client, port=port, timeout=10)
     assert zone_contents(client) == await rows.served(small)
@@ -156,25 +157,29 @@ async def test_ixfr_of_one_change(small: Zone, rows: Rows, server: tuple[MiniDns
 
 
 async def test_ixfr_of_two_changes(small: Zone, rows: Rows, server: tuple[MiniDns, int]) -> None:
-    port = server[1]
+    port, before = server[1], small.serial
     client = await fetch_zone(port, "ixfr.test.")
     await rows.change(small, add=[("a.ixfr.test.", "TXT", '"one"')])
-    await rows.change(small, add=[("b.ixfr.test.", "TXT", '"two"')],
+    await rows.change(small, add=[("a.ixfr.test.", "TXT", '"two"')],
                       remove=[("a.ixfr.test.", "TXT", '"one"')])  # fmt: skip
-    messages = await raw_transfer(port, ixfr_query("ixfr.test.", 1))
-    assert [rr[1] for rr in rrs_of(messages)] == [
-        "SOA", "SOA", "SOA", "TXT", "SOA", "TXT", "SOA", "TXT", "SOA",
+    messages = await raw_transfer(port, ixfr_query("ixfr.test.", before))
+    assert [(rr[1], rr[3].split()[2] if rr[1] == "SOA" else rr[3]) for rr in rrs_of(messages)] == [
+        ("SOA", str(before + 2)),
+        ("SOA", str(before)), ("SOA", str(before + 1)), ("TXT", '"one"'),
+        ("SOA", str(before + 1)), ("TXT", '"one"'), ("SOA", str(before + 2)), ("TXT", '"two"'),
+        ("SOA", str(before + 2)),
     ]  # fmt: skip
     await dns.asyncquery.inbound_xfr("127.0.0.1", client, port=port, timeout=10)
     assert zone_contents(client) == await rows.served(small)
-    assert ("b.ixfr.test.", "TXT", 600, '"two"') in zone_contents(client)
+    assert ("a.ixfr.test.", "TXT", 600, '"two"') in zone_contents(client)
 
 
 async def test_ixfr_when_client_is_current(small: Zone, server: tuple[MiniDns, int]) -> None:
-    [message] = await raw_transfer(server[1], ixfr_query("ixfr.test.", 1))
+    [message] = await raw_transfer(server[1], ixfr_query("ixfr.test.", small.serial))
     [soa] = message.answer
-    assert soa.rdtype == dns.rdatatype.SOA and soa[0].serial == 1
-    reply = await dns.asyncquery.udp(ixfr_query("ixfr.test.", 1), "127.0.0.1", port=server[1])
+    assert soa.rdtype == dns.rdatatype.SOA and soa[0].serial == small.serial
+    query = ixfr_query("ixfr.test.", small.serial)
+    reply = await dns.asyncquery.udp(query, "127.0.0.1", port=server[1])
     assert [rrset.rdtype for rrset in reply.answer] == [dns.rdatatype.SOA]
 
 
@@ -194,15 +199,15 @@ async def test_ixfr_beyond_the_journal_falls_back_to_axfr(
 
 
 async def test_ixfr_over_udp(small: Zone, rows: Rows, server: tuple[MiniDns, int]) -> None:
-    port = server[1]
+    port, before = server[1], small.serial
     await rows.change(small, add=[("a.ixfr.test.", "TXT", '"one"')])
     reply = await dns.asyncquery.udp(
-        ixfr_query("ixfr.test.", 1), "127.0.0.1", port=port, one_rr_per_rrset=True
+        ixfr_query("ixfr.test.", before), "127.0.0.1", port=port, one_rr_per_rrset=True
     )
-    assert len(rrs_of([reply])) == 5  # SOA 2, SOA 1, SOA 2, TXT, SOA 2
+    assert len(rrs_of([reply])) == 5  # SOA new, SOA old, SOA new, TXT, SOA new
     await rows.change(small, add=[(f"n{i}.ixfr.test.", "TXT", f'"{"y" * 200}"') for i in range(9)])
     reply = await dns.asyncquery.udp(
-        ixfr_query("ixfr.test.", 1), "127.0.0.1", port=port, one_rr_per_rrset=True
+        ixfr_query("ixfr.test.", before), "127.0.0.1", port=port, one_rr_per_rrset=True
     )
     assert [rr[1] for rr in rrs_of([reply])] == ["SOA"]  # too big: "use TCP"
     reply = await dns.asyncquery.udp(
