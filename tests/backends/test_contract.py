@@ -1,28 +1,35 @@
 """The Backend contract, against each real server: create makes it serve the zone from our
 primary, both operations are idempotent, list_zones sees the zone, a change reaches it by
-transfer, the zone survives a restart of the server, delete makes it stop. (Signed transfers:
-tests/backends/test_tsig.py, per kind.) Calls go through ``once_more_if_transient`` as the
-worker's do: a busy PowerDNS answers a 5xx ("database is locked") now and then."""
+transfer, transfers are signed with the pool's TSIG key (and refused without it), the zone
+survives a restart of the server, delete makes it stop. (What each kind does with the key in
+its own configuration: tests/backends/test_tsig.py.) Calls go through
+``once_more_if_transient`` as the worker's do: a busy PowerDNS answers a 5xx ("database is
+locked") now and then."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import dns.asyncquery
 import dns.exception
 import dns.message
 import dns.rcode
 import dns.rdatatype
+import pytest
 
 from tests.backends.conftest import SERIAL, WWW, Primary, Secondary
-from tests.fixtures_servers import free_port
+from tests.dns.test_tsig import SECRET, set_pool
+from tests.fixtures_servers import Named, Pdns, free_port, start_named, stop
 from zonekeeper import backends
 from zonekeeper.backends import once_more_if_transient
 from zonekeeper.worker import probe
 
+KEY = {"tsigkey_name": "pool-key", "tsigkey_secret": SECRET}
+"""The backend options that give a target the pool's TSIG key."""
 WAIT = 5.0
 """Seconds a server gets to start or stop serving (measured: 20-40 ms)."""
 GONE = {dns.rcode.REFUSED, dns.rcode.NOTAUTH, dns.rcode.SERVFAIL}
@@ -124,6 +131,60 @@ async def test_the_zone_survives_a_restart_of_the_server(
     assert zone.name in await backend.list_zones()
     await once_more_if_transient(backend.delete_zone, zone)
     await wait_until(port, zone.name, "SOA", lambda a: a.rcode() in GONE)
+
+
+@pytest.fixture(params=["bind9", "pdns4"])
+def keyed_secondary(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Secondary]:
+    """A fresh server of each kind that can sign with the pool's key: BIND with the key defined
+    in named.conf, as its operator does; PowerDNS is given it by the backend."""
+    kind: str = request.param
+    if kind == "pdns4":
+        server: Named | Pdns = request.getfixturevalue("pdns")
+        yield Secondary(kind, backends.load(kind, server.options(**KEY)), server)
+        return
+    server = start_named(tmp_path / "named-keyed", tsig=("pool-key", SECRET))
+    try:
+        yield Secondary(kind, backends.load(kind, server.options(**KEY)), server)
+    finally:
+        stop(server.process)
+
+
+async def test_transfers_are_signed_with_the_pools_key(
+    keyed_secondary: Secondary, primary: Primary
+) -> None:
+    """With a key on the pool the mini-DNS answers only signed transfers: without the key the
+    server gets nothing; with it, the zone and then a change arrive by signed transfers."""
+    await set_pool(primary.rows, key=True, nameservers=[])
+    kind, server, port = keyed_secondary.kind, keyed_secondary.server, keyed_secondary.port
+    zone = primary.target()
+
+    unkeyed = backends.load(kind, server.options())
+    await once_more_if_transient(unkeyed.create_zone, zone)
+    await wait_for_refusal(primary)
+    answer = await ask(port, zone.name, "SOA")
+    assert answer is None or serial_of(answer) is None  # nothing transferred
+    await once_more_if_transient(unkeyed.delete_zone, zone)
+
+    backend = keyed_secondary.backend
+    await once_more_if_transient(backend.create_zone, zone)
+    await wait_until(port, zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
+    serial = await primary.rows.change(
+        primary.zone, add=[("signed.contract.test.", "A", "192.0.2.30")]
+    )
+    soa = (await ask_primary(primary, zone.name)).answer[0]
+    assert await probe.notify(zone.name, "127.0.0.1", port, 2.0, soa=soa) is None
+    await backend.refresh_zone(zone)
+    await wait_until(port, zone.name, "SOA", lambda a: serial_of(a) == serial)
+    assert primary.mini_dns.stats["tsig_rejected"] == 0
+    await once_more_if_transient(backend.delete_zone, zone)
+
+
+async def wait_for_refusal(primary: Primary) -> None:
+    """Until the mini-DNS has refused a transfer (fails after ``WAIT``)."""
+    deadline = time.monotonic() + WAIT
+    while not primary.mini_dns.stats["transfer_refused"]:
+        assert time.monotonic() < deadline, "no transfer was refused"
+        await asyncio.sleep(0.02)
 
 
 async def ask_primary(primary: Primary, name: str) -> dns.message.Message:
