@@ -8,11 +8,14 @@ import httpx
 
 from tests.floatingips.conftest import PROJECT_A, PROJECT_B, REGION, TOKEN_A, A, B
 from tests.floatingips.neutron_double import NeutronState
-from zonekeeper.domain.models import MANAGED_PROJECT_ID
+from zonekeeper.config import NetworkApiSettings
 from zonekeeper.service import context, floatingips, managed, zones
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import managed as managed_rows
 from zonekeeper.storage import zones as zone_rows
+
+MANAGED_PROJECT = NetworkApiSettings().managed_resource_project_id
+"""The managed-resource project, as these tests configure it (the default)."""
 
 FIP_KEYS = {"id", "address", "ptrdname", "description", "ttl", "action", "status", "links"}
 
@@ -86,7 +89,7 @@ async def test_set_creates_the_reverse_zone_once_and_a_managed_ptr(
     assert (document["status"], document["action"]) == ("PENDING", "CREATE")
 
     (zone,) = await zones_named(env, "2.0.192.in-addr.arpa.")
-    assert zone.project_id == MANAGED_PROJECT_ID
+    assert zone.project_id == MANAGED_PROJECT
     (record,) = await ptr_records(env, fip["id"])
     assert (record.zone_id, record.name, record.type) == (zone.id, "5.2.0.192.in-addr.arpa.", "PTR")
     assert record.data == "host.example.org."
@@ -119,7 +122,7 @@ async def test_ipv6_reverse_zone_is_the_64(
     (zone,) = await zones_named(env, zone_name)
     (record,) = await ptr_records(env, fip["id"])
     assert record.name == "5." + "0." * 15 + zone_name
-    assert record.zone_id == zone.id and zone.project_id == MANAGED_PROJECT_ID
+    assert record.zone_id == zone.id and zone.project_id == MANAGED_PROJECT
 
 
 async def test_set_again_changes_data_ttl_and_description_or_nothing(
@@ -166,7 +169,7 @@ async def test_unset_leaves_the_sinks_records_of_the_floating_ip(
     client: httpx.AsyncClient, env: ServiceEnv, neutron_state: NeutronState
 ) -> None:
     fip = neutron_state.add(PROJECT_A, "192.0.2.5", port_id="port-1")
-    system = context.internal(MANAGED_PROJECT_ID)
+    system = context.internal(MANAGED_PROJECT)
     forward = await zones.create(system, env, {"name": "cloud.example.", "email": "a@b.org"})
     sink_tag = managed.ManagedBy("neutron_floatingip", "floatingip", fip["id"], PROJECT_A, "p")
     wanted = [managed.Wanted("192.0.2.5", ("vm.cloud.example.",))]

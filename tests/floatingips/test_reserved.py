@@ -10,9 +10,12 @@ import pytest
 
 from tests.floatingips.conftest import PROJECT_A, REGION, A, B
 from tests.floatingips.neutron_double import NeutronDouble, NeutronState
-from zonekeeper.domain.models import MANAGED_PROJECT_ID
+from zonekeeper.config import NetworkApiSettings
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import zones as zone_rows
+
+MANAGED_PROJECT = NetworkApiSettings().managed_resource_project_id
+"""The managed-resource project, as these tests configure it (the default)."""
 
 RANGES = ["192.0.2.0/24", "198.51.100.0/23", "2001:db8:5::/48"]
 
@@ -77,4 +80,4 @@ async def test_the_ptr_goes_into_the_systems_zone(
     assert response.status_code == 202, response.text
     async with env.db.read() as conn:
         (zone,) = await zone_rows.by_names(conn, ["2.0.192.in-addr.arpa."])
-    assert zone.project_id == MANAGED_PROJECT_ID
+    assert zone.project_id == MANAGED_PROJECT

@@ -10,12 +10,16 @@ from sqlalchemy import insert
 
 from tests.service.conftest import Clock, admin, member, reader
 from tests.service.helpers import make_zone, served, zone_column
+from zonekeeper.config import NetworkApiSettings
 from zonekeeper.domain import errors
-from zonekeeper.domain.models import MANAGED_PROJECT_ID, Action, ListQuery, Status
+from zonekeeper.domain.models import Action, ListQuery, Status
 from zonekeeper.service import recordsets, zones
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import changes as change_rows
 from zonekeeper.storage.tables import quotas
+
+MANAGED_PROJECT = NetworkApiSettings().managed_resource_project_id
+"""The managed-resource project, as these tests configure it (the default)."""
 
 
 async def test_create_writes_pending_zone_with_soa_and_apex_ns(env: ServiceEnv) -> None:
@@ -227,7 +231,7 @@ async def test_concurrent_creates_of_one_name_yield_one_zone(env: ServiceEnv) ->
 
 
 async def test_the_managed_project_has_no_zone_quota(env: ServiceEnv) -> None:
-    managed = admin(MANAGED_PROJECT_ID)
+    managed = admin(MANAGED_PROJECT)
     for i in range(env.settings.quotas.zones + 2):
         await zones.create(managed, env, {"name": f"{i}.2.0.192.in-addr.arpa.", "email": "a@b.c"})
     page = await zones.list(managed, env, ListQuery(limit=100))

@@ -9,7 +9,6 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 DEFAULT_POOL_ID = "794ccc2c-d751-44fe-b57f-8894c9f5c842"
-MANAGED_PROJECT_ID = "00000000-0000-0000-0000-000000000000"
 
 
 class Status(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from zonekeeper.config import Settings
 from zonekeeper.domain import errors
 from zonekeeper.service import policy
 from zonekeeper.service.policy import Policy
@@ -62,6 +63,13 @@ def build(
         all_projects=all_projects,
         edit_managed=edit_managed,
     )
+
+
+def managed_resources(settings: Settings, request_id: str = "") -> RequestContext:
+    """The system's context for managed records and the reverse zones of floating-IP PTRs:
+    admin in every project, acting as the managed-resource project
+    (``network_api.managed_resource_project_id``), which owns what it creates."""
+    return internal(settings.network_api.managed_resource_project_id, request_id)
 
 
 def internal(project_id: str = "zonekeeper", request_id: str = "") -> RequestContext:

@@ -23,7 +23,7 @@ from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain import errors, names, rdata, reverse
-from zonekeeper.domain.models import MANAGED_PROJECT_ID, Action, RecordSet, Zone
+from zonekeeper.domain.models import Action, RecordSet, Zone
 from zonekeeper.service import context, managed, policy, recordsets, zones
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import FloatingIp, FloatingIpSource, ServiceEnv
@@ -120,7 +120,7 @@ async def set_ptr(
     record_name, zone_name = reverse_names(fip.address)
     zone = await _reverse_zone(ctx, env, zone_name)
     wanted = [managed.Wanted(fields.ptrdname, (record_name,), "PTR")]
-    system = _system(ctx)
+    system = _system(env, ctx)
     await managed.set_managed_records(
         system, env, zone.id, _tag(fip), wanted, fields.ttl, description=fields.description
     )
@@ -138,7 +138,7 @@ async def unset_ptr(
     async with env.db.read() as conn:
         zone_ids = sorted({r.zone_id for r in await _ptr_records(conn, [fip.id])})
     for zone_id in zone_ids:
-        await managed.set_managed_records(_system(ctx), env, zone_id, _tag(fip), [], None)
+        await managed.set_managed_records(_system(env, ctx), env, zone_id, _tag(fip), [], None)
 
 
 async def follow_association(
@@ -209,9 +209,9 @@ async def _owned(
     return fip
 
 
-def _system(ctx: RequestContext) -> RequestContext:
+def _system(env: ServiceEnv, ctx: RequestContext) -> RequestContext:
     """The system's own context for managed writes, keeping the request id."""
-    return context.internal(MANAGED_PROJECT_ID, request_id=ctx.request_id)
+    return context.managed_resources(env.settings, request_id=ctx.request_id)
 
 
 def _tag(fip: FloatingIp) -> managed.ManagedBy:
@@ -228,7 +228,7 @@ async def _reverse_zone(ctx: RequestContext, env: ServiceEnv, zone_name: str) ->
     if existing is not None:
         return existing
     email = env.settings.network_api.managed_resource_email
-    owner = context.internal(env.settings.network_api.managed_resource_project_id, ctx.request_id)
+    owner = context.managed_resources(env.settings, ctx.request_id)
     try:
         return await zones.create(owner, env, {"name": zone_name, "email": email})
     except errors.DuplicateZone:

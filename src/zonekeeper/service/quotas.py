@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.config import Settings
 from zonekeeper.domain import errors
-from zonekeeper.domain.models import MANAGED_PROJECT_ID, Zone
+from zonekeeper.domain.models import Zone
 from zonekeeper.service import policy
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
@@ -48,7 +48,7 @@ async def check_zones(conn: AsyncConnection, settings: Settings, project_id: str
     """Raises OverQuota when ``project_id`` may not own one zone more. The managed-resource
     project (reverse zones made for floating-IP PTRs) has no zone quota: its zones are made
     on tenants' behalf, one per /24, and a quota there would refuse tenants' PTRs."""
-    if project_id in (MANAGED_PROJECT_ID, settings.network_api.managed_resource_project_id):
+    if project_id == settings.network_api.managed_resource_project_id:
         return
     limit = (await conn.execute(select(_limit(settings, project_id, "zones")))).scalar_one()
     if limit != UNLIMITED:

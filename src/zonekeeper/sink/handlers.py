@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from zonekeeper.config import SinkHandlerSettings, SinkSettings
+from zonekeeper.config import Settings, SinkHandlerSettings, SinkSettings
 from zonekeeper.domain import errors
-from zonekeeper.domain.models import MANAGED_PROJECT_ID, Zone
+from zonekeeper.domain.models import Zone
 from zonekeeper.service import context, floatingips, managed, zones
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
@@ -59,9 +59,9 @@ def build(env: ServiceEnv, settings: SinkSettings) -> dict[str, tuple[Handler, .
     return by_event
 
 
-def sink_context(note: Notification) -> RequestContext:
+def sink_context(settings: Settings, note: Notification) -> RequestContext:
     """The system's own context, allowed to write managed records in any project."""
-    return context.internal(MANAGED_PROJECT_ID, request_id=f"sink-{note.message_id}")
+    return context.managed_resources(settings, request_id=f"sink-{note.message_id}")
 
 
 class _Templated:
@@ -121,7 +121,7 @@ class _Templated:
     ) -> None:
         if not pending:
             return
-        ctx = sink_context(note)
+        ctx = sink_context(self.env.settings, note)
         if zone_id is None:  # a run of removals only: they may be in any zone
             await managed.remove_all(ctx, self.env, [d.managed_by for d in pending])
         else:
@@ -160,7 +160,7 @@ class _Templated:
         """The project's own zone when ``zone_name`` names one it owns, else ``zone_id``'s
         (read once: a zone is never renamed). Raises Unhandleable when neither exists,
         ZoneNotFound when ``zone_id``'s is gone."""
-        ctx = sink_context(note)
+        ctx = sink_context(self.env.settings, note)
         if self.settings.zone_name:
             name = naming.render(self.settings.zone_name, fields)
             try:
@@ -228,7 +228,7 @@ class NeutronFloatingIp(_Templated):
     async def _alone(self, note: Notification) -> None:
         """``port.delete.end``: every record this handler holds through the port goes."""
         await managed.remove_managed(
-            sink_context(note),
+            sink_context(self.env.settings, note),
             self.env,
             managed.PORT,
             _port_id(note.payload),
@@ -270,7 +270,7 @@ class FloatingIpPtr:
         """Reads once which of the batch's floating IPs have a PTR (almost none, usually),
         and follows only those. A PTR set after that read was set against Neutron's current
         port, at least as new as these events, so skipping it is right."""
-        ctx = sink_context(notes[0])
+        ctx = sink_context(self.env.settings, notes[0])
         events = [(note, self._floatingip_id(note)) for note in notes]
         having = await floatingips.having_ptrs(ctx, self.env, [fip_id for _, fip_id in events])
         for note, fip_id in events:

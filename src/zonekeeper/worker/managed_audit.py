@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from zonekeeper.domain import errors
-from zonekeeper.domain.models import MANAGED_PROJECT_ID
 from zonekeeper.service import context, managed
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import managed as managed_rows
@@ -143,7 +142,7 @@ async def remove_stale(
     reasons = unsafe(report, threshold)
     if reasons and not force:
         raise UnsafeRepair("; ".join(reasons))
-    ctx = context.internal(MANAGED_PROJECT_ID, request_id="managed-audit")
+    ctx = context.managed_resources(env.settings, request_id="managed-audit")
     for stale in report.stale:
         report.removed += await managed.remove_managed(ctx, env, stale.kind, stale.resource_id)
     return report.removed
