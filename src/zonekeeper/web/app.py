@@ -1,0 +1,154 @@
+"""``create(api, settings)``: the API application with the web UI in front of ``/ui``.
+
+Every other path goes to ``api`` untouched (its own middleware, auth and errors). The UI's
+routes sit outside the API's token check on purpose: the login page must load without a
+token; what needs one goes through web/proxy.py, and so through that check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Final
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from zonekeeper.config import Settings
+from zonekeeper.domain import rdata
+from zonekeeper.web import checks, keystone_login, pages, proxy, session
+
+PREFIX: Final = "/ui"
+STATIC: Final = Path(__file__).with_name("static")
+NOAUTH_ROLES: Final = ("member,reader", "admin", "reader")
+"""The roles the noauth picker offers, least powerful first (admin acts on every project)."""
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def create(api: ASGIApp, settings: Settings) -> ASGIApp:
+    """An ASGI app answering ``/ui...`` itself and everything else with ``api``."""
+    ui = Starlette(routes=_routes(api, settings))
+
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        inside = scope["type"] == "http" and (path == PREFIX or path.startswith(PREFIX + "/"))
+        await (ui if inside else api)(scope, receive, send)
+
+    return dispatch
+
+
+def _routes(api: ASGIApp, settings: Settings) -> list[Route | Mount]:
+    strategy = settings.api.auth.strategy
+
+    async def forward(request: Request) -> Response:
+        return await proxy.forward(request, api)
+
+    async def login_form(request: Request) -> Response:
+        return pages.render(request, "login.html", strategy=strategy, roles=NOAUTH_ROLES, error="")
+
+    async def login(request: Request) -> Response:
+        return await _login(request, api, settings)
+
+    return [
+        Route(PREFIX, lambda _: RedirectResponse(PREFIX + "/", 308)),
+        Route(PREFIX + "/", _page("zones.html")),
+        Route(PREFIX + "/zones/{zone_id}", _page("zone.html")),
+        Route(PREFIX + "/floatingips", _page("floatingips.html")),
+        Route(PREFIX + "/login", login_form, methods=["GET"]),
+        Route(PREFIX + "/login", login, methods=["POST"]),
+        Route(PREFIX + "/logout", _logout, methods=["POST"]),
+        Route(PREFIX + "/check/recordset", _check_recordset, methods=["POST"]),
+        Route(
+            PREFIX + "/api/v2/{path:path}",
+            forward,
+            methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        ),
+        Mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+
+def _page(template: str) -> Endpoint:
+    async def page(request: Request) -> Response:
+        if session.read(request) is None:
+            return RedirectResponse(PREFIX + "/login", 303)
+        zone_id = request.path_params.get("zone_id", "")
+        types = sorted(rdata.SUPPORTED_TYPES)
+        return pages.render(request, template, zone_id=zone_id, types=types)
+
+    return page
+
+
+async def _login(request: Request, api: ASGIApp, settings: Settings) -> Response:
+    form = await _form(request)
+    strategy = settings.api.auth.strategy
+
+    def field(name: str) -> str:
+        return form.get(name, "").strip()
+
+    def again(error: str, status: int) -> Response:
+        return pages.render(
+            request, "login.html", status, strategy=strategy, roles=NOAUTH_ROLES, error=error
+        )
+
+    if not session.csrf_ok(request, field(session.CSRF_FIELD)):
+        return again("The form had expired: please try again.", 403)
+    if strategy == "noauth":
+        project, roles = field("project_id"), field("roles")
+        if not project or roles not in NOAUTH_ROLES:
+            return again("Choose a project and roles.", 400)
+        who = session.Session("noauth", f"{project} ({roles})", project, roles)
+    elif strategy == "token":
+        if not field("token"):
+            return again("Paste a token made by `zonekeeper token create`.", 400)
+        who = session.Session("token", "token", token=field("token"))
+        if not await proxy.accepted(request, api, who):
+            return again("This token is not valid (unknown, expired or revoked).", 401)
+    else:
+        credentials = keystone_login.Credentials(
+            field("username"), field("password"), field("project"), field("domain") or "Default"
+        )
+        try:
+            token = await keystone_login.token(settings.keystone_authtoken, credentials)
+        except keystone_login.LoginRefused as refused:
+            return again(str(refused), 401)
+        label = f"{credentials.username} @ {credentials.project}"
+        who = session.Session("keystone", label, token=token)
+    response = RedirectResponse(PREFIX + "/", 303)
+    session.store(response, request, who)
+    return response
+
+
+async def _logout(request: Request) -> Response:
+    form = await _form(request)
+    response = RedirectResponse(PREFIX + "/login", 303)
+    if session.csrf_ok(request, form.get(session.CSRF_FIELD)):
+        session.forget(response)
+    return response
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The fields of a urlencoded form (the pages post no files: python-multipart, which
+    Starlette's ``request.form()`` needs, would be a dependency for nothing)."""
+    body = (await request.body()).decode("utf-8", "replace")
+    try:
+        return dict(parse_qsl(body, max_num_fields=20))
+    except ValueError:  # more fields than any of our forms has: not one of them
+        return {}
+
+
+async def _check_recordset(request: Request) -> Response:
+    if not session.csrf_ok(request, request.headers.get(session.CSRF_HEADER)):
+        return JSONResponse({"errors": [{"path": [], "message": "stale page: reload"}]}, 403)
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return JSONResponse({"errors": [{"path": [], "message": "a JSON object is needed"}]}, 400)
+    return JSONResponse({"errors": checks.recordset(body)})
