@@ -4,6 +4,7 @@ driven through httpx's ASGI transport like tests/api/."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 
@@ -35,9 +36,12 @@ async def sign_in(client: httpx.AsyncClient, **form: str) -> httpx.Response:
 
 
 async def api_call(
-    client: httpx.AsyncClient, method: str, path: str, **kwargs: object
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
 ) -> httpx.Response:
     """A call through the UI's proxy, with the page's CSRF token as ui.js sends it."""
-    token = await csrf_of(client)
-    headers = {"X-CSRF-Token": token}
-    return await client.request(method, f"/ui/api/v2/{path}", headers=headers, **kwargs)
+    sent = {"X-CSRF-Token": await csrf_of(client), **(headers or {})}
+    return await client.request(method, f"/ui/api/v2/{path}", headers=sent, **kwargs)

@@ -51,24 +51,28 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-Shoot = Callable[[Page, str], None]
+Shoot = Callable[[Page | Locator, str], None]
 
 
 @pytest.fixture
 def shoot() -> Shoot:
-    """Saves a screenshot of the page as DIR/<name>.png when ZONEKEEPER_UI_SCREENSHOTS=DIR."""
+    """Saves a screenshot of a page (whole) or of one element as DIR/<name>.png when
+    ZONEKEEPER_UI_SCREENSHOTS=DIR."""
     folder = os.environ.get("ZONEKEEPER_UI_SCREENSHOTS")
 
-    def save(page: Page, name: str) -> None:
-        if folder:
-            page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+    def save(what: Page | Locator, name: str) -> None:
+        path = str(Path(folder or ".") / f"{name}.png")
+        if folder and isinstance(what, Page):
+            what.screenshot(path=path, full_page=True)
+        elif folder:
+            what.screenshot(path=path)
 
     return save
 
 
-def sign_in(browser: Browser, served: Serve, project: str, width: int = 1100) -> Page:
+def sign_in(browser: Browser, served: Serve, project: str) -> Page:
     """A fresh browser context signed in (noauth picker) as a member of ``project``."""
-    context = browser.new_context(viewport={"width": width, "height": 900})
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"{served.base_url}/ui/")
@@ -132,7 +136,7 @@ def test_a_member_manages_records_through_the_forms(
     expect(error).to_contain_text("'192.0.2.300' is not a 'A' Record")
     expect(page.locator("#value-0-address")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#value-0-address")).to_be_focused()
-    shoot(page, "record-error")
+    shoot(page.locator("#record-form").locator(".."), "record-error")
 
     page.locator("#value-0-address").fill("192.0.2.10")
     page.get_by_role("button", name="Add record").click()
@@ -154,9 +158,18 @@ def test_a_member_manages_records_through_the_forms(
     shoot(page, "zone")
 
     assert [r.to_text() for r in ask(served, f"www.{ZONE}", "A").answer[0]] == ["192.0.2.10"]
-    assert [r.to_text() for r in ask(served, ZONE, "MX").answer[0]] == [f"10 mail.{ZONE}"]
     txt = ask(served, f"txt.{ZONE}", "TXT").answer[0]
     assert [r.to_text() for r in txt] == ['"v=spf1 mx -all \\"quoted\\""']
+
+    # Editing fills the MX form from the record; the new priority is served.
+    page.get_by_role("button", name=f"Edit MX {ZONE}").click()
+    expect(page.locator("#value-0-host")).to_have_value(f"mail.{ZONE}")
+    page.locator("#value-0-priority").fill("20")
+    page.get_by_role("button", name="Save changes").click()
+    mx = record_row(page, ZONE, "MX")
+    expect(mx.locator(".data")).to_have_text(f"20 mail.{ZONE}", timeout=DEADLINE_MS)
+    expect(mx.locator(".status")).to_have_text("ACTIVE", timeout=DEADLINE_MS)
+    assert [r.to_text() for r in ask(served, ZONE, "MX").answer[0]] == [f"20 mail.{ZONE}"]
 
     # The filter narrows the table to matching rows.
     page.get_by_label("Filter records").fill("mail")
@@ -169,11 +182,10 @@ def test_a_member_manages_records_through_the_forms(
     assert gone.rcode() == dns.rcode.NXDOMAIN
 
     # A phone-sized window shows the same page, one column.
-    phone = sign_in(browser, served, "ui-project-a", width=390)
-    phone.goto(page.url)
-    expect(phone.locator("#zone-status")).to_have_text("ACTIVE")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    shoot(phone, "zone-phone")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("#records thead")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(page, "zone-phone")
 
     other = sign_in(browser, served, "ui-project-b")
     expect(other.locator("#zones tbody")).to_contain_text("No zones yet")
@@ -182,6 +194,7 @@ def test_a_member_manages_records_through_the_forms(
 
 
 def test_state_changes_need_the_pages_csrf_token(served: Serve) -> None:
+    assert f"web UI on {served.base_url}/ui/" in "\n".join(served.lines)
     with httpx.Client(base_url=served.base_url) as client:
         form = client.get("/ui/login").text
         token = form.split('name="csrf-token" content="')[1].split('"')[0]

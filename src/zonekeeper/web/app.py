@@ -8,6 +8,7 @@ token; what needs one goes through web/proxy.py, and so through that check.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 from urllib.parse import parse_qsl
@@ -85,43 +86,65 @@ def _page(template: str) -> Endpoint:
 
 
 async def _login(request: Request, api: ASGIApp, settings: Settings) -> Response:
+    """Signs the browser in as the form says, in the way ``api.auth.strategy`` asks (a new
+    session cookie, then the zones page), or renders the form again with the reason."""
     form = await _form(request)
     strategy = settings.api.auth.strategy
-
-    def field(name: str) -> str:
-        return form.get(name, "").strip()
-
-    def again(error: str, status: int) -> Response:
-        return pages.render(
-            request, "login.html", status, strategy=strategy, roles=NOAUTH_ROLES, error=error
-        )
-
-    if not session.csrf_ok(request, field(session.CSRF_FIELD)):
-        return again("The form had expired: please try again.", 403)
-    if strategy == "noauth":
-        project, roles = field("project_id"), field("roles")
-        if not project or roles not in NOAUTH_ROLES:
-            return again("Choose a project and roles.", 400)
-        who = session.Session("noauth", f"{project} ({roles})", project, roles)
+    if not session.csrf_ok(request, form.get(session.CSRF_FIELD)):
+        who: session.Session | _Refusal = _Refusal("The form had expired: please try again.", 403)
+    elif strategy == "noauth":
+        who = _noauth(form)
     elif strategy == "token":
-        if not field("token"):
-            return again("Paste a token made by `zonekeeper token create`.", 400)
-        who = session.Session("token", "token", token=field("token"))
-        if not await proxy.accepted(request, api, who):
-            return again("This token is not valid (unknown, expired or revoked).", 401)
+        who = await _token(request, api, form)
     else:
-        credentials = keystone_login.Credentials(
-            field("username"), field("password"), field("project"), field("domain") or "Default"
+        who = await _keystone(settings, form)
+    if isinstance(who, _Refusal):
+        return pages.render(
+            request, "login.html", who.status, strategy=strategy, roles=NOAUTH_ROLES, error=who.why
         )
-        try:
-            token = await keystone_login.token(settings.keystone_authtoken, credentials)
-        except keystone_login.LoginRefused as refused:
-            return again(str(refused), 401)
-        label = f"{credentials.username} @ {credentials.project}"
-        who = session.Session("keystone", label, token=token)
     response = RedirectResponse(PREFIX + "/", 303)
     session.store(response, request, who)
     return response
+
+
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    why: str
+    status: int
+
+
+def _noauth(form: dict[str, str]) -> session.Session | _Refusal:
+    project, roles = form.get("project_id", "").strip(), form.get("roles", "")
+    if not project or roles not in NOAUTH_ROLES:
+        return _Refusal("Choose a project and roles.", 400)
+    return session.Session("noauth", f"{project} ({roles})", project, roles)
+
+
+async def _token(
+    request: Request, api: ASGIApp, form: dict[str, str]
+) -> session.Session | _Refusal:
+    token = form.get("token", "").strip()
+    if not token:
+        return _Refusal("Paste a token made by `zonekeeper token create`.", 400)
+    who = session.Session("token", "token", token=token)
+    if not await proxy.accepted(request, api, who):
+        return _Refusal("This token is not valid (unknown, expired or revoked).", 401)
+    return who
+
+
+async def _keystone(settings: Settings, form: dict[str, str]) -> session.Session | _Refusal:
+    credentials = keystone_login.Credentials(
+        form.get("username", "").strip(),
+        form.get("password", ""),
+        form.get("project", "").strip(),
+        form.get("domain", "").strip() or "Default",
+    )
+    try:
+        token = await keystone_login.token(settings.keystone_authtoken, credentials)
+    except keystone_login.LoginRefused as refused:
+        return _Refusal(str(refused), 401)
+    label = f"{credentials.username} @ {credentials.project}"
+    return session.Session("keystone", label, token=token)
 
 
 async def _logout(request: Request) -> Response:

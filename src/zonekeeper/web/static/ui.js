@@ -5,6 +5,18 @@
 const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const POLL_MS = 1000;
 
+// Polls fast right after a change (most are served within a second), then backs off to 3 s.
+class Poller {
+  constructor(refresh) { this.refresh = refresh; this.timer = null; this.delay = 250; }
+  again(pending) {
+    clearTimeout(this.timer);
+    if (!pending) { this.delay = 250; return; }
+    this.timer = setTimeout(() => this.refresh(), this.delay);
+    this.delay = Math.min(this.delay * 2, 3000);
+  }
+  restart() { this.delay = 250; return this.refresh(); }
+}
+
 // ---- API calls -------------------------------------------------------------------------
 
 class ApiError extends Error {
@@ -203,14 +215,13 @@ function typeOf(name) {
 
 async function zonesPage() {
   const body = document.querySelector("#zones tbody");
-  let timer = null;
+  const poller = new Poller(refresh);
   async function refresh() {
     try {
       const zones = await listAll("zones", "zones");
       body.replaceChildren(...zones.map(zoneRow));
       if (!zones.length) body.append(el("tr", {}, el("td", { colspan: 5, text: "No zones yet: create one below." })));
-      clearTimeout(timer);
-      if (zones.some((z) => z.status === "PENDING")) timer = setTimeout(refresh, POLL_MS);
+      poller.again(zones.some((z) => z.status === "PENDING"));
     } catch (error) { say("zones-message", error.message, true); }
   }
   function zoneRow(zone) {
@@ -231,7 +242,7 @@ async function zonesPage() {
       const zone = await api("POST", "zones", data);
       say("zones-message", `Zone ${zone.name} created: PENDING until its nameservers serve it.`);
       form.reset();
-      await refresh();
+      await poller.restart();
     } catch (error) { if (error instanceof ApiError) showErrors(form, error.fieldErrors()); }
   });
   const importForm = document.getElementById("import-form");
@@ -248,7 +259,7 @@ async function zonesPage() {
         task = await api("GET", `zones/tasks/imports/${task.id}`);
       }
       if (task.status === "ERROR") showErrors(importForm, [{ path: [], message: task.message }]);
-      else { say("zones-message", "Zone imported."); importForm.reset(); await refresh(); }
+      else { say("zones-message", "Zone imported."); importForm.reset(); await poller.restart(); }
     } catch (error) { if (error instanceof ApiError) showErrors(importForm, error.fieldErrors()); }
   });
   await refresh();
@@ -264,7 +275,7 @@ async function zonePage() {
   let zone = null;
   let recordsets = [];
   let nameservers = [];
-  let timer = null;
+  const poller = new Poller(refresh);
 
   async function refresh() {
     try {
@@ -277,8 +288,7 @@ async function zonePage() {
       showRecords();
       showDig();
       if (was && was !== zone.status) announce(`Zone is now ${zone.status}`);
-      clearTimeout(timer);
-      if (zone.status === "PENDING" || sets.some((r) => r.status === "PENDING")) timer = setTimeout(refresh, POLL_MS);
+      poller.again(zone.status === "PENDING" || sets.some((r) => r.status === "PENDING"));
     } catch (error) { say("zone-message", error.message, true); }
   }
 
@@ -407,7 +417,7 @@ async function zonePage() {
     try {
       await api("DELETE", `zones/${zoneId}/recordsets/${rs.id}`);
       say("zone-message", `Deleting ${rs.type} ${rs.name}: PENDING until the nameservers drop it.`);
-      await refresh();
+      await poller.restart();
     } catch (error) { say("zone-message", error.message, true); }
   }
 
@@ -436,7 +446,7 @@ async function zonePage() {
       else await api("POST", `zones/${zoneId}/recordsets`, { name, type: typeSelect.value, ...data });
       say("zone-message", `${typeSelect.value} ${name} saved: PENDING until the nameservers serve it.`);
       stopEditing();
-      await refresh();
+      await poller.restart();
     } catch (error) { if (error instanceof ApiError) showErrors(form, error.fieldErrors()); }
   });
 
