@@ -193,6 +193,34 @@ def test_a_member_manages_records_through_the_forms(
     expect(other.locator("#zone-message")).to_contain_text("Could not find Zone")
 
 
+def test_a_zone_file_is_imported_and_exported(served: Serve, browser: Browser) -> None:
+    page = sign_in(browser, served, "ui-project-c")
+    page.get_by_label("…or paste it").fill(
+        "$ORIGIN imported.example.\n$TTL 300\n"
+        "@ IN SOA ns1.imported.example. hostmaster.imported.example. 1 3600 600 86400 300\n"
+        "www IN A 192.0.2.44\n"
+    )
+    page.get_by_role("button", name="Import").click()
+    row = page.locator('#zones tr[data-zone="imported.example."]')
+    expect(row.locator(".status")).to_have_text("ACTIVE", timeout=DEADLINE_MS)
+    assert [r.to_text() for r in ask(served, "www.imported.example.", "A").answer[0]] == [
+        "192.0.2.44"
+    ]
+    page.get_by_label("…or paste it").fill(
+        "$ORIGIN broken.example.\n"
+        "@ 300 IN SOA ns1.broken.example. h.broken.example. 1 3600 600 86400 300\n"
+        "www IN A 192.0.2.300\n"
+    )
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#import-form .field-error")).to_contain_text("192.0.2.300")
+
+    row.get_by_role("link").click()
+    page.get_by_role("button", name="Export zone file").click()
+    exported = page.locator("#export-text")
+    expect(exported).to_contain_text("$ORIGIN imported.example.", timeout=DEADLINE_MS)
+    expect(exported).to_contain_text("192.0.2.44")
+
+
 def test_state_changes_need_the_pages_csrf_token(served: Serve) -> None:
     assert f"web UI on {served.base_url}/ui/" in "\n".join(served.lines)
     with httpx.Client(base_url=served.base_url) as client:
