@@ -85,3 +85,23 @@ async def test_the_form_check_gives_the_apis_reasons_per_field(tmp_path: Path) -
             assert stale.status_code == 403
     finally:
         await env.db.close()
+
+
+async def test_bad_input_is_refused_in_the_apis_format(tmp_path: Path) -> None:
+    env = await build_env(tmp_path / "api.sqlite", api={"max_import_bytes": 200_000})
+    try:
+        async with ui_client(env) as client:
+            client.cookies.set("zk_session", "bm90IGpzb24=", path="/ui")  # "not json"
+            assert (await client.get("/ui/")).headers["location"] == "/ui/login"
+            assert (await sign_in(client, project_id="p", roles="root")).status_code == 400
+            assert (await sign_in(client, project_id="p", roles="member,reader")).is_redirect
+            too_large = await api_call(client, "POST", "zones", content=b"x" * 200_001)
+            assert too_large.status_code == 413
+            assert too_large.json()["type"] == "request_too_large"
+            json_type = {"Content-Type": "application/json"}
+            not_json = await api_call(client, "POST", "zones", json_type, content=b"{")
+            assert not_json.status_code == 400
+            assert not_json.json()["type"] == "invalid_json"
+            assert (await client.get("/ui/api/v2/zones")).json()["zones"] == []
+    finally:
+        await env.db.close()

@@ -7,6 +7,7 @@ token; what needs one goes through web/proxy.py, and so through that check.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,9 @@ STATIC: Final = Path(__file__).with_name("static")
 NOAUTH_ROLES: Final = ("member,reader", "admin", "reader")
 """The roles the noauth picker offers, least powerful first (admin acts on every project)."""
 
+FORM_BYTES: Final = 16384
+"""Largest sign-in or sign-out form read; a longer one is read as empty (and so refused)."""
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -48,7 +52,9 @@ def _routes(api: ASGIApp, settings: Settings) -> list[Route | Mount]:
     strategy = settings.api.auth.strategy
 
     async def forward(request: Request) -> Response:
-        return await proxy.forward(request, api)
+        # The largest body the API takes anywhere (zone files); it checks its own per path.
+        limit = max(settings.api.max_body_bytes, settings.api.max_import_bytes)
+        return await proxy.forward(request, api, limit)
 
     async def login_form(request: Request) -> Response:
         return pages.render(request, "login.html", strategy=strategy, roles=NOAUTH_ROLES, error="")
@@ -158,7 +164,8 @@ async def _logout(request: Request) -> Response:
 async def _form(request: Request) -> dict[str, str]:
     """The fields of a urlencoded form (the pages post no files: python-multipart, which
     Starlette's ``request.form()`` needs, would be a dependency for nothing)."""
-    body = (await request.body()).decode("utf-8", "replace")
+    raw = await proxy.read_body(request, FORM_BYTES)
+    body = (raw or b"").decode("utf-8", "replace")
     try:
         return dict(parse_qsl(body, max_num_fields=20))
     except ValueError:  # more fields than any of our forms has: not one of them
@@ -168,8 +175,9 @@ async def _form(request: Request) -> dict[str, str]:
 async def _check_recordset(request: Request) -> Response:
     if not session.csrf_ok(request, request.headers.get(session.CSRF_HEADER)):
         return JSONResponse({"errors": [{"path": [], "message": "stale page: reload"}]}, 403)
+    raw = await proxy.read_body(request, FORM_BYTES)
     try:
-        body = await request.json()
+        body = json.loads(raw or b"")
     except ValueError:
         body = None
     if not isinstance(body, dict):

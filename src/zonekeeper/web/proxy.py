@@ -18,9 +18,11 @@ RETURNED_HEADERS: Final = ("content-type", "location")
 SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
 
 
-async def forward(request: Request, api: ASGIApp) -> Response:
+async def forward(request: Request, api: ASGIApp, max_body_bytes: int) -> Response:
     """The API's answer to ``request`` as the session's caller. Refuses (403) a state change
-    without this browser's CSRF token, and (401) any call without a session."""
+    without this browser's CSRF token, (401) any call without a session, and (413) a body
+    past ``max_body_bytes`` before reading more of it (the API applies its own limits
+    again)."""
     if request.method not in SAFE_METHODS and not session.csrf_ok(
         request, request.headers.get(session.CSRF_HEADER)
     ):
@@ -30,16 +32,34 @@ async def forward(request: Request, api: ASGIApp) -> Response:
         return _refusal(401, "unauthorized", "Not logged in to the web UI.")
     headers = {k: v for k, v in request.headers.items() if k in FORWARDED_HEADERS}
     headers.update(who.api_headers())
+    content = await read_body(request, max_body_bytes)
+    if content is None:
+        return _refusal(413, "request_too_large", "Request is too large.")
     async with _client(api, request) as client:
         answer = await client.request(
             request.method,
             "/v2/" + request.path_params["path"],
             params=str(request.query_params),
             headers=headers,
-            content=await request.body(),
+            content=content,
         )
     kept = {k: v for k, v in answer.headers.items() if k in RETURNED_HEADERS}
     return Response(answer.content, status_code=answer.status_code, headers=kept)
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None as soon as it is known to be longer than ``limit``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def accepted(request: Request, api: ASGIApp, who: session.Session) -> bool:

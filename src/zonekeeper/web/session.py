@@ -27,6 +27,7 @@ MAX_AGE: Final = 12 * 3600
 """Seconds a login lasts in the browser (a Keystone token usually expires first)."""
 
 Kind = Literal["noauth", "token", "keystone"]
+KINDS: Final = frozenset({"noauth", "token", "keystone"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +55,13 @@ def read(request: Request) -> Session | None:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(raw.encode()))
-        return Session(**data)
+        found = Session(**data)
     except (ValueError, TypeError, binascii.Error):
         return None
+    fields = asdict(found).values()
+    if found.kind not in KINDS or not all(isinstance(value, str) for value in fields):
+        return None
+    return found
 
 
 def store(response: Response, request: Request, session: Session) -> None:
