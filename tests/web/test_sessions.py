@@ -103,5 +103,9 @@ async def test_bad_input_is_refused_in_the_apis_format(tmp_path: Path) -> None:
             assert not_json.status_code == 400
             assert not_json.json()["type"] == "invalid_json"
             assert (await client.get("/ui/api/v2/zones")).json()["zones"] == []
+            zone = {"name": "picked.example.", "email": "a@picked.example"}
+            assert (await api_call(client, "POST", "zones", json=zone)).status_code == 202
+            picker = (await client.get("/ui/login")).text
+            assert '<option value="p">' in picker  # the project picker offers it
     finally:
         await env.db.close()

@@ -57,7 +57,15 @@ def _routes(api: ASGIApp, settings: Settings) -> list[Route | Mount]:
         return await proxy.forward(request, api, limit)
 
     async def login_form(request: Request) -> Response:
-        return pages.render(request, "login.html", strategy=strategy, roles=NOAUTH_ROLES, error="")
+        projects = await proxy.noauth_projects(request, api) if strategy == "noauth" else []
+        return pages.render(
+            request,
+            "login.html",
+            strategy=strategy,
+            roles=NOAUTH_ROLES,
+            projects=projects,
+            error="",
+        )
 
     async def login(request: Request) -> Response:
         return await _login(request, api, settings)
@@ -106,7 +114,13 @@ async def _login(request: Request, api: ASGIApp, settings: Settings) -> Response
         who = await _keystone(settings, form)
     if isinstance(who, _Refusal):
         return pages.render(
-            request, "login.html", who.status, strategy=strategy, roles=NOAUTH_ROLES, error=who.why
+            request,
+            "login.html",
+            who.status,
+            strategy=strategy,
+            roles=NOAUTH_ROLES,
+            projects=[],
+            error=who.why,
         )
     response = RedirectResponse(PREFIX + "/", 303)
     session.store(response, request, who)

@@ -69,6 +69,18 @@ async def accepted(request: Request, api: ASGIApp, who: session.Session) -> bool
     return answer.status_code != 401
 
 
+async def noauth_projects(request: Request, api: ASGIApp, limit: int = 1000) -> list[str]:
+    """The projects owning the first ``limit`` zones, for noauth's project picker: asked as
+    noauth's default admin, as anyone who can reach a noauth API may."""
+    admin = {"X-Auth-Project-ID": "noauth-project", "X-Roles": "admin"}
+    params = {"all_projects": "true", "limit": str(limit)}
+    async with _client(api, request) as client:
+        answer = await client.get("/v2/zones", params=params, headers=admin)
+    if answer.status_code != 200:
+        return []
+    return sorted({str(zone["project_id"]) for zone in answer.json().get("zones", [])})
+
+
 def _client(api: ASGIApp, request: Request) -> httpx.AsyncClient:
     """A client calling ``api`` in-process, under the URL the browser used (so that the
     ``links`` of the API's answers point where the browser can follow them)."""
