@@ -111,7 +111,8 @@ function showErrors(form, errors) {
     const path = (error.path || []).join(".");
     const target = form.querySelector(`[data-field="${path}"]`)
       || form.querySelector(`[data-field="${(error.path || [""])[0]}"]`)
-      || form.querySelector('[data-field=""]');
+      || form.querySelector('[data-field=""]')
+      || form.querySelector("[data-field]");
     target.textContent = target.textContent ? `${target.textContent} ${error.message}` : error.message;
     const field = target.dataset.input && document.getElementById(target.dataset.input);
     if (field) field.setAttribute("aria-invalid", "true");
