@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import dns.message
@@ -33,22 +34,30 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
-    server = Serve(tmp_path_factory.mktemp("web") / "data")
-    try:
-        yield server
-    finally:
-        if server.process.poll() is None:
-            server.terminate()
+def starting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Future[Serve]]:
+    """`zonekeeper serve` starting in a thread, so that Chromium starts meanwhile."""
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(Serve, tmp_path_factory.mktemp("web") / "data")
+        try:
+            yield future
+        finally:
+            server = future.result()
+            if server.process.poll() is None:
+                server.terminate()
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def browser(starting: Future[Serve]) -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install chromium"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def served(starting: Future[Serve], browser: Browser) -> Serve:
+    return starting.result()
 
 
 Shoot = Callable[[Page | Locator, str], None]
