@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEB_PACKAGES := bind9-dnsutils python3-venv bind9 bind9-utils pdns-server pdns-backend-sqlite3 sqlite3
+# Chromium drives the web UI's tests (Playwright uses Debian's browser; it downloads none).
+DEB_PACKAGES += chromium
 RUN_PACKAGES := python3-venv bind9-dnsutils
 BENCH_PACKAGES := wrk
 # Keystone and tempest, each in a venv of its own (their pins differ from ours and each other's),

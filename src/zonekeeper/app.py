@@ -28,6 +28,7 @@ from zonekeeper.service.env import ExistingIds, ServiceEnv
 from zonekeeper.sink.consumer import Consumer
 from zonekeeper.storage import migrate
 from zonekeeper.storage.database import Database
+from zonekeeper.web import app as web_app
 from zonekeeper.worker import audit, managed_audit
 from zonekeeper.worker.reconciler import Worker
 
@@ -107,9 +108,12 @@ class App:
         if self._api_socket is not None:
             # First in _tasks: _stop lets it finish the requests in flight.
             self._api, api_task = await api_server.start(
-                create_app(self.env), self.settings.api, self._api_socket
+                web_app.create(create_app(self.env), self.settings),
+                self.settings.api,
+                self._api_socket,
             )
             self._tasks.append(api_task)
+            log.info("web UI on http://%s:%d/ui/", *api_server.address(self._api))
         if self.worker is not None:
             await self.env.db.listen_for_wakeups()
             self._tasks.append(asyncio.create_task(self.worker.run()))

@@ -53,8 +53,8 @@ def serve(
     database_url: options.DatabaseOption = None,
     data_dir: options.DataDirOption = None,
 ) -> None:
-    """Run every role in one process: API, worker, mini-DNS and periodic tasks (and the sink
-    when sink.broker_url is set).
+    """Run every role in one process: API (with the web UI at /ui/), worker, mini-DNS and
+    periodic tasks (and the sink when sink.broker_url is set).
 
     On the embedded SQLite default the schema is migrated at start. Stops cleanly on Ctrl-C or
     SIGTERM.
@@ -69,8 +69,9 @@ def api(
     database_url: options.DatabaseOption = None,
     data_dir: options.DataDirOption = None,
 ) -> None:
-    """Run only the HTTP API. Run any number of copies on a shared PostgreSQL or MariaDB
-    database (`zonekeeper db upgrade` first), beside `worker` and `mdns` processes."""
+    """Run only the HTTP API (with the web UI at /ui/). Run any number of copies on a shared
+    PostgreSQL or MariaDB database (`zonekeeper db upgrade` first), beside `worker` and `mdns`
+    processes."""
     _run_roles("api", config_file, api_listen, None, database_url, data_dir)
 
 
