@@ -34,6 +34,10 @@ class Cloud:
     keystone: Keystone
     projects: dict[str, str]
 
+    def password(self, user: str) -> str:
+        """The Keystone password of ``user``."""
+        return self.keystone.admin_password if user == "admin" else user + PASSWORD_SUFFIX
+
     def token(self, user: str, project: str) -> str:
         if user == "admin":
             return self.keystone.token()

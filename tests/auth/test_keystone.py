@@ -3,8 +3,12 @@ token's project, user and (implied) roles become the caller, Designate's policy 
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 import httpx
 
+from tests.auth import test_matrix
 from tests.auth.conftest import Cloud
 
 ZONE = {"name": "keystone-a.example.", "email": "hostmaster@keystone-a.example"}
@@ -112,3 +116,41 @@ async def test_implied_roles_are_honoured(api: httpx.AsyncClient, cloud: Cloud) 
     assert created.status_code == 202, created.text
     assert created.json()["project_id"] == cloud.projects["dns-a"]
     assert (await api.get("/v2/zones", headers=erin)).status_code == 200
+
+
+SAMPLE: Final = (
+    ("GET", "/v2/zones/{zone_id}", None),
+    ("PATCH", "/v2/zones/{zone_id}", {"description": "changed"}),
+    ("DELETE", "/v2/zones/{zone_id}", None),
+    ("GET", "/v2/zones/{zone_id}/recordsets/{recordset_id}", None),
+    ("PUT", "/v2/zones/{zone_id}/recordsets/{recordset_id}", {"records": ["192.0.2.9"]}),
+    ("POST", "/v2/zones/{zone_id}/tasks/export", None),
+    ("GET", "/v2/tlds", None),
+    ("GET", "/v2/quotas/{project_id}", None),
+    ("GET", "/v2/service_statuses", None),
+)
+"""Operations of the cross-project matrix (tests/auth/test_matrix.py, built-in tokens)
+checked again with Keystone tokens: the two strategies must give the same answers."""
+
+
+async def test_keystone_agrees_with_the_matrix(api: httpx.AsyncClient, cloud: Cloud) -> None:
+    alice = {"X-Auth-Token": cloud.token("alice", "dns-a")}
+    zone = (await api.post("/v2/zones", json=ZONE, headers=alice)).json()
+    www = {"name": "www.keystone-a.example.", "type": "A", "records": ["192.0.2.1"]}
+    recordset = await api.post(f"/v2/zones/{zone['id']}/recordsets", json=www, headers=alice)
+    ids = {"zone_id": zone["id"], "recordset_id": recordset.json()["id"]}
+    ids["project_id"] = cloud.projects["dns-a"]
+    bob = {"X-Auth-Token": cloud.token("bob", "dns-b")}
+    rita = {"X-Auth-Token": cloud.token("rita", "dns-a")}
+    before = (await api.get(f"/v2/zones/{zone['id']}", headers=alice)).json()
+    for method, path, body in SAMPLE:
+        url = re.sub(r"\{(\w+)\}", lambda found: ids[found[1]], path)
+        stranger, _, own_reader = test_matrix.EXPECTED[(method, path)]
+        answered = await api.request(method, url, json=body, headers=bob)
+        assert answered.status_code == stranger, (method, path, answered.text)
+        answered = await api.request(method, url, json=body, headers=rita)
+        assert answered.status_code == own_reader, (method, path, answered.text)
+    for header, value in test_matrix.ADMIN_HEADERS.items():
+        refused = await api.get("/v2/zones", headers=alice | {header: value})
+        assert refused.status_code == 403, (header, refused.text)
+    assert (await api.get(f"/v2/zones/{zone['id']}", headers=alice)).json() == before

@@ -15,6 +15,7 @@ noauth's headers:
 * all projects: ``X-Auth-All-Projects``, else ``?all_projects=``, else ``?all_tenants=``.
 * sudo: ``X-Auth-Sudo-Tenant-ID``, else ``X-Auth-Sudo-Project-ID``.
 * managed records: ``X-Designate-Edit-Managed-Records``, else ``?edit_managed_records=``.
+* hard delete: ``X-Designate-Hard-Delete`` (a header only, as in Designate).
 
 Booleans follow oslo's ``bool_from_string``. The context builder refuses the admin headers
 to callers their rules refuse (Forbidden, rendered as a JSON 403).
@@ -146,6 +147,7 @@ def context_of(request: Request) -> context.RequestContext:
         edit_managed=_flag(
             headers.get("x-designate-edit-managed-records"), query, "edit_managed_records"
         ),
+        hard_delete=bool_from_string(headers.get("x-designate-hard-delete")),
         request_id=errors.request_id(request.scope),
         rules=web.env_of(request).policy if "app" in request.scope else None,
     )

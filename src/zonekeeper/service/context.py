@@ -25,6 +25,9 @@ class RequestContext:
     edit_managed: bool = False
     request_id: str = ""
     policy: Policy | None = None
+    hard_delete: bool = False
+    """``X-Designate-Hard-Delete``: the caller passed the ``hard_delete`` rule and asks that a
+    zone it deletes leave nothing behind on the nameservers (Designate: BIND's zone file)."""
 
 
 def build(
@@ -35,12 +38,14 @@ def build(
     all_projects: bool = False,
     sudo_project_id: str | None = None,
     edit_managed: bool = False,
+    hard_delete: bool = False,
     request_id: str = "",
     rules: Policy | None = None,
 ) -> RequestContext:
     """The context for a request. Raises MissingProjectId without a project, Forbidden when
     the caller does not pass Designate's rule for a header it sent (``use_sudo``,
-    ``all_tenants``, ``edit_managed_records``), checked as the caller's own project."""
+    ``all_tenants``, ``edit_managed_records``, ``hard_delete``), checked as the caller's own
+    project, on any request (Designate checks them when it builds the context)."""
     if not project_id:
         raise errors.MissingProjectId("A project ID must be supplied")
     own = RequestContext(
@@ -54,6 +59,7 @@ def build(
         (sudo_project_id, "use_sudo"),
         (all_projects, "all_tenants"),
         (edit_managed, "edit_managed_records"),
+        (hard_delete, "hard_delete"),
     ):
         if wanted:
             policy.enforce(own, rule)
@@ -62,6 +68,7 @@ def build(
         project_id=sudo_project_id or project_id,
         all_projects=all_projects,
         edit_managed=edit_managed,
+        hard_delete=hard_delete,
     )
 
 

@@ -87,6 +87,12 @@ def _visible(ctx: RequestContext, request: Request | None) -> Request:
     return request
 
 
+def _involves(ctx: RequestContext, request: Request) -> bool:
+    """Whether the caller made ``request`` or is its target (or acts on all projects): the
+    requests Designate's storage finds for it (:func:`transfer_rows.requests_seen_by`)."""
+    return ctx.all_projects or ctx.project_id in (request.project_id, request.target_project_id)
+
+
 def detailed(ctx: RequestContext, request: Request) -> bool:
     """Whether the caller sees the key and the projects (the owner's readers and admins;
     never the target, which must be handed the key)."""
@@ -125,9 +131,14 @@ async def update_request(
 
 
 async def delete_request(ctx: RequestContext, env: ServiceEnv, request_id: str) -> None:
-    """Withdraw the request. Raises ZoneTransferRequestNotFound, Forbidden."""
+    """Withdraw the request. Raises ZoneTransferRequestNotFound (also for a request the
+    caller neither made nor is the target of: Designate looks it up in the caller's project,
+    where reads and updates look it up everywhere and answer 403), Forbidden."""
     async with env.db.transaction() as conn:
-        request = _visible(ctx, await transfer_rows.get_request(conn, request_id, lock=True))
+        request = await transfer_rows.get_request(conn, request_id, lock=True)
+        if request is not None and not _involves(ctx, request):
+            request = None
+        request = _visible(ctx, request)
         policy.enforce(ctx, "delete_zone_transfer_request", _target(request))
         await transfer_rows.delete_request(conn, request.id)
 
