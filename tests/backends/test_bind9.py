@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.backends.conftest import SERIAL, Primary
+from tests.backends.test_contract import GONE, serial_of, wait_until
 from tests.fixtures_servers import HOST, Named, free_port
 from zonekeeper import backends
 from zonekeeper.backends import bind9
@@ -108,3 +111,32 @@ async def test_at_most_CONCURRENCY_rndc_processes_run_at_once(tmp_path: Path) ->
         running += 1 if line == "+" else -1
         peak = max(peak, running)
     assert peak == bind9.CONCURRENCY
+
+
+async def test_a_hard_delete_removes_the_zone_file_and_a_delete_keeps_it(
+    named: Named, primary: Primary
+) -> None:
+    """``X-Designate-Hard-Delete`` reaches BIND as ``delzone -clean`` (Designate's behaviour);
+    an ordinary delete leaves the transferred file on the server's disk."""
+    backend = backends.load("bind9", named.options(clean_zonefile=False))
+    zone = primary.target()
+    zone_file = named.directory / f"zk-{zone.id}.db"
+
+    await backend.create_zone(zone)
+    await until(zone_file.exists)  # transferred, and written out by named
+    await backend.delete_zone(zone)
+    await wait_until(named.port, zone.name, "SOA", lambda a: a.rcode() in GONE)
+    assert zone_file.exists()
+
+    await backend.create_zone(zone)
+    await wait_until(named.port, zone.name, "SOA", lambda a: serial_of(a) == SERIAL)
+    await backend.delete_zone(dataclasses.replace(zone, clean=True))
+    await until(lambda: not zone_file.exists())
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Poll ``condition`` until it holds; fails after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{condition} never held"
+        await asyncio.sleep(0.05)

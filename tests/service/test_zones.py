@@ -199,6 +199,18 @@ async def test_delete_marks_delete_pending_and_blocks_updates(env: ServiceEnv) -
         )
 
 
+async def test_a_hard_delete_is_remembered_for_the_worker(env: ServiceEnv) -> None:
+    soft = await zones.create(member(), env, {"name": "soft.example.", "email": "a@soft.example"})
+    hard = await zones.create(member(), env, {"name": "hard.example.", "email": "a@hard.example"})
+    await zones.delete(admin("p1"), env, soft.id)
+    await zones.delete(dataclasses.replace(admin("p1"), hard_delete=True), env, hard.id)
+    stored = {
+        z.name: z.hard_delete
+        for z in (await zones.list(admin(all_projects=True), env, ListQuery())).items
+    }
+    assert stored == {"soft.example.": False, "hard.example.": True}
+
+
 async def test_delete_with_subzone_is_refused(env: ServiceEnv) -> None:
     parent = await make_zone(member(), env, "example.org.")
     child = await make_zone(member(), env, "a.example.org.")

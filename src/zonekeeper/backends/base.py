@@ -26,6 +26,8 @@ class ZoneTarget:
     name: str
     """Absolute, lower-case, with the trailing dot."""
     masters: tuple[Master, ...]
+    clean: bool = False
+    """On delete, remove the zone's files too (a hard delete, ``X-Designate-Hard-Delete``)."""
 
 
 class BackendError(Exception):

@@ -111,7 +111,7 @@ class Bind9Backend:
     async def delete_zone(self, zone: ZoneTarget) -> None:
         """``rndc delzone [-clean]``. Idempotent: a zone named does not have is success.
         Raises Bind9Error."""
-        clean = ["-clean"] if self.options.clean_zonefile else []
+        clean = ["-clean"] if self.options.clean_zonefile or zone.clean else []
         result = await self._rndc("delzone", *clean, zone.name, *self._class_view())
         if result not in (None, _NOT_FOUND):
             raise Bind9Error(self._failure("delzone", zone.name, result))

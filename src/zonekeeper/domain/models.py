@@ -59,6 +59,8 @@ class Zone:
     """Why the last reconcile attempt did not finish, naming each lagging nameserver."""
     shared: bool = False
     """Whether the zone is shared with another project (API 2.1), when read with that."""
+    hard_delete: bool = False
+    """Deleted with ``X-Designate-Hard-Delete``: the nameservers remove their zone files too."""
 
 
 class TaskStatus(StrEnum):

@@ -355,6 +355,7 @@ async def delete(
             action=Action.DELETE,
             version=zone.version + 1,
             updated_at=now,
+            hard_delete=ctx.hard_delete,
         )
         await zone_rows.update_zone(conn, zone.id, _deleting_columns(zone))
     env.db.wake_worker()
@@ -396,6 +397,7 @@ def _deleting_columns(zone: Zone) -> dict[str, Any]:
         "attempts": 0,
         "next_attempt_at": zone.updated_at,
         "last_error": None,
+        "hard_delete": zone.hard_delete,
     }
 
 

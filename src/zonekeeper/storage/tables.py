@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 # Registers how MariaDB creates these tables (collation, DATETIME precision) for every DDL.
@@ -83,6 +84,8 @@ zones = Table(
     # Reconcile attempts since the zone last became ACTIVE.
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
+    # Deleted with X-Designate-Hard-Delete: the targets remove the zone's files too.
+    Column("hard_delete", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("name", "pool_id", name="uq_zones_name_pool"),
     Index("ix_zones_pending", "status", "next_attempt_at"),
 )

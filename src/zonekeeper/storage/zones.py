@@ -42,6 +42,7 @@ def from_row(row: Row[Any]) -> Zone:
         attempts=row.attempts,
         last_error=row.last_error,
         shared=bool(row._mapping.get("shared", False)),
+        hard_delete=row.hard_delete,
     )
 
 

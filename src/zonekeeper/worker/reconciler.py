@@ -305,7 +305,7 @@ def _is_active(state: TargetState | None) -> bool:
 
 def _zone_target(zone: Zone, target: Mapping[str, Any]) -> backends.ZoneTarget:
     masters = tuple(backends.Master(h, p) for h, p in _addresses(target.get("masters", ())))
-    return backends.ZoneTarget(zone.id, zone.name, masters)
+    return backends.ZoneTarget(zone.id, zone.name, masters, clean=zone.hard_delete)
 
 
 def _addresses(entries: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
