@@ -39,6 +39,9 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self._wakeup = asyncio.Event()
+        # Secondary zones' transfers are due (a NOTIFY, the xfr task): in this process only;
+        # other processes find them at their next look at the refresh timers.
+        self._transfer_wakeup = asyncio.Event()
         # Other processes' workers hear of our commits, and ours of theirs, only on PostgreSQL;
         # elsewhere the periodic sweep is what reaches across processes.
         self._wakeups = Wakeups(url, self._wakeup.set) if self.dialect == "postgresql" else None
@@ -87,6 +90,21 @@ class Database:
             return False
         finally:
             self._wakeup.clear()
+        return True
+
+    def wake_transfers(self) -> None:
+        """Tell this process's secondary-zone refresher that a transfer is due now."""
+        self._transfer_wakeup.set()
+
+    async def wait_for_transfer_wakeup(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for :meth:`wake_transfers`; True if woken."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._transfer_wakeup.wait()
+        except TimeoutError:
+            return False
+        finally:
+            self._transfer_wakeup.clear()
         return True
 
     async def close(self) -> None:
