@@ -4,6 +4,11 @@ mini-DNS then show; and what they refuse."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import dns.flags
@@ -17,6 +22,8 @@ import httpx
 from tests.e2e.serve import Serve
 from tests.fixtures_servers import restart_named, stop
 from tests.secondary.conftest import Primary, eventually
+
+OPENSTACK = str(Path(sys.executable).with_name("openstack"))
 
 
 def create(api: httpx.Client, name: str, *masters: str) -> dict[str, Any]:
@@ -171,3 +178,36 @@ def test_refusing_master_reason(primary: Primary, served: Serve, api: httpx.Clie
     assert state["reason"] == "refused", state
     assert "host.example. no_address" in state["last_error"]
     assert api.get(f"/v2/zones/{zone['id']}").json()["masters"] == [primary.master, "host.example."]
+
+
+def openstack(served: Serve, *args: str, output: bool = True) -> Any:
+    """``openstack <args> -f json`` without Keystone (README's recipe); its parsed output
+    (``output=False``: a command without output, such as ``zone axfr``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env |= {"OS_AUTH_TYPE": "none", "OS_ENDPOINT": f"{served.base_url}/v2"}
+    command = [OPENSTACK, *args, *(["-f", "json"] if output else [])]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout) if output else None
+
+
+def test_openstack_cli(primary: Primary, served: Serve, api: httpx.Client) -> None:
+    primary.add("cli.test.", 70, ["www A 192.0.2.70", "txt TXT hello"], None)
+    zone = openstack(
+        served, "zone", "create", "cli.test.", "--type", "SECONDARY", "--masters", primary.master
+    )
+    assert (zone["type"], zone["masters"]) == ("SECONDARY", primary.master)
+
+    def listed() -> dict[tuple[str, str], str]:
+        found = openstack(served, "recordset", "list", "cli.test.")
+        return {(item["name"], item["type"]): item["records"] for item in found}
+
+    shown = eventually(lambda: ("www.cli.test.", "A") in (found := listed()) and found, "records")
+    assert shown[("www.cli.test.", "A")] == "192.0.2.70"
+    assert shown[("txt.cli.test.", "TXT")] == '"hello"'
+    assert shown[("cli.test.", "NS")] == "ns1.cli.test."
+
+    # No NOTIFY, refresh an hour away: `openstack zone axfr` brings the change in.
+    primary.publish("cli.test.", 71, ["www A 192.0.2.71"])
+    openstack(served, "zone", "axfr", zone["id"], output=False)
+    eventually(lambda: listed().get(("www.cli.test.", "A")) == "192.0.2.71", "zone axfr")

@@ -76,7 +76,9 @@ def parse_masters(texts: Sequence[object]) -> tuple[Master, ...]:
 def _split(text: str) -> tuple[str, str | None]:
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
-        return host, (rest[1:] if rest.startswith(":") else None) if rest else None
+        if rest and not rest.startswith(":"):
+            raise ValueError(f"'{text}' is not [address]:port")
+        return host, rest[1:] if rest else None
     if text.count(":") == 1:
         host, port = text.split(":")
         return host, port

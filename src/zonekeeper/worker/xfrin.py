@@ -86,7 +86,12 @@ async def refresh(
         return Failed(master, str(reason), _soa_failure(reason))
     if held is not None and serial is not None and not serial_gt(observed.serial, serial):
         return UpToDate(master, observed.serial)
-    return await transfer(zone, master, address, held, timeout, key)
+    outcome = await transfer(zone, master, address, held, timeout, key)
+    if held is not None and isinstance(outcome, Failed) and outcome.reason == BAD_ZONE:
+        # Differences that do not apply to our copy (it lacks records of types not served
+        # here, say): the whole zone instead.
+        outcome = await transfer(zone, master, address, None, timeout, key)
+    return outcome
 
 
 async def transfer(
