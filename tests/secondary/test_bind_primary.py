@@ -24,6 +24,7 @@ from tests.fixtures_servers import restart_named, stop
 from tests.secondary.conftest import Primary, eventually
 
 OPENSTACK = str(Path(sys.executable).with_name("openstack"))
+ZONEKEEPER = str(Path(sys.executable).with_name("zonekeeper"))
 
 
 def create(api: httpx.Client, name: str, *masters: str) -> dict[str, Any]:
@@ -211,3 +212,12 @@ def test_openstack_cli(primary: Primary, served: Serve, api: httpx.Client) -> No
     primary.publish("cli.test.", 71, ["www A 192.0.2.71"])
     openstack(served, "zone", "axfr", zone["id"], output=False)
     eventually(lambda: listed().get(("www.cli.test.", "A")) == "192.0.2.71", "zone axfr")
+
+    # `zonekeeper zone xfr` refreshes in its own process, on the same database.
+    primary.publish("cli.test.", 72, ["www A 192.0.2.72"])
+    zonekeeper = [ZONEKEEPER, "zone", "xfr", "--data-dir", str(served.data_dir)]
+    done = subprocess.run([*zonekeeper, "cli.test."], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.split()[:3]) == (0, ["cli.test.", "serial", "72"])
+    assert answer(served, "www.cli.test.") == ["192.0.2.72"]
+    done = subprocess.run([*zonekeeper, "nope.test."], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "no zone nope.test." in done.stderr
