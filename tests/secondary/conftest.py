@@ -22,6 +22,8 @@ from tests.fixtures_servers import HOST, Named, _binary, start_named, stop
 DEADLINE = 20.0
 """Seconds a condition gets to become true (it usually takes well under one)."""
 T = TypeVar("T")
+TSIG = ("sec-xfr-key", "c2Vjb25kYXJ5IHpvbmUgdHJhbnNmZXIga2V5IGZvciB0ZXN0cw==")
+"""A key the primary knows: zones added with ``allow='key "sec-xfr-key";'`` need it."""
 
 
 @dataclass
@@ -35,10 +37,10 @@ class Primary:
         return f"{HOST}:{self.server.port}"
 
     def add(self, zone: str, serial: int, records: list[str], notify_port: int | None,
-            timers: str = "3600 600 86400 300") -> None:  # fmt: skip
+            timers: str = "3600 600 86400 300", allow: str = "any;") -> None:  # fmt: skip
         """Serve ``zone`` at ``serial`` with ``records`` (zone-file lines, relative names), its
         SOA refresh, retry, expire and minimum from ``timers``; NOTIFY 127.0.0.1:``notify_port``
-        on each change (none when None)."""
+        on each change (none when None); transfers to ``allow`` (an address match list)."""
         self.write(zone, serial, records, timers)
         notify = (
             f"notify explicit; also-notify {{ {HOST} port {notify_port}; }};"
@@ -46,7 +48,7 @@ class Primary:
             else "notify no;"
         )
         config = (
-            f'{{ type primary; file "{zone}db"; allow-transfer {{ any; }}; {notify} '
+            f'{{ type primary; file "{zone}db"; allow-transfer {{ {allow} }}; {notify} '
             "ixfr-from-differences yes; };"
         )
         self.rndc("addzone", zone, config)
@@ -77,7 +79,7 @@ class Primary:
 @pytest.fixture(scope="module")
 def primary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Primary]:
     """One BIND for the module (each test uses zones of its own names)."""
-    server = start_named(tmp_path_factory.mktemp("primary") / "named")
+    server = start_named(tmp_path_factory.mktemp("primary") / "named", tsig=TSIG)
     try:
         yield Primary(server)
     finally:
