@@ -133,7 +133,7 @@ async def apply_transfer(env: ServiceEnv, zone_id: str, copy: Copy) -> bool:
         if zone.transferred_at is not None and not serial_gt(copy.serial, zone.serial):
             await _refreshed(conn, zone, now)
             return False
-        content, skipped = _content(zone.name, copy.records)
+        content, skipped = _content(copy.records)
         soa = _soa_of(zone.name, content)
         await _replace(conn, zone, content, copy.serial, now)
         await secondary_rows.set_transfer(
@@ -200,7 +200,7 @@ async def _refreshed(conn: AsyncConnection, zone: Zone, now: datetime) -> None:
 
 
 def _content(
-    origin: str, records: Sequence[tuple[str, str, int, str]]
+    records: Sequence[tuple[str, str, int, str]],
 ) -> tuple[dict[tuple[str, str], tuple[int, tuple[rdata.CanonicalRecord, ...]]], list[str]]:
     """The copy's rrsets in canonical form; the (owner, type) of those left out."""
     grouped: dict[tuple[str, str], tuple[int, list[str]]] = {}
