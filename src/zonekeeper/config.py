@@ -143,8 +143,8 @@ class WorkerSettings(_Section):
     messages of a transfer (a whole transfer may take ten times as long)."""
     transfer_interval: float = Field(default=5.0, gt=0)
     """Most seconds between looks at the SECONDARY zones' refresh timers. A NOTIFY or an xfr
-    task handled by this process starts the transfer at once; one handled by another process
-    (a separate `mdns` or `api`) is picked up at the next look."""
+    task starts the transfer at once in this process and, on PostgreSQL, in every worker; one
+    taken by a separate `mdns` or `api` process on MariaDB waits for the next look."""
     transfer_concurrency: int = Field(default=8, ge=1)
     """SECONDARY zones transferred at the same time by one worker."""
 
