@@ -117,11 +117,12 @@ class Refresher:
             return
         self.stats["transfers"] += changed
         log.info(
-            "%s %s from %s at serial %d",
+            "%s %s from %s at serial %d (%s)",
             "transferred" if changed else "already had",
             zone.name,
             copy.master,
             copy.serial,
+            "IXFR asked" if outcome.incremental else "AXFR",
         )
 
     async def _record_failures(self, zone: Zone, failures: list[xfrin.Failed]) -> None:
