@@ -49,7 +49,7 @@ class Primary:
         )
         config = (
             f'{{ type primary; file "{zone}db"; allow-transfer {{ {allow} }}; {notify} '
-            "ixfr-from-differences yes; };"
+            "ixfr-from-differences yes; max-ixfr-ratio unlimited; };"
         )
         self.rndc("addzone", zone, config)
 

@@ -80,6 +80,9 @@ def test_transfer_on_create_and_on_notify(
     assert answer(served, "www.notified.test.") == ["192.0.2.11"]
     assert records(api, zone["id"])[("www.notified.test.", "A")] == ["192.0.2.11"]
     assert api.get(f"/v2/zones/{zone['id']}").json()["serial"] == 11
+    # BIND (ixfr-from-differences) answered our IXFR with the difference only.
+    log = primary.server.log_file
+    eventually(lambda: "transfer of 'notified.test/IN': IXFR ended" in log.read_text(), "IXFR")
 
     # Read-only through the API, whatever the role (noauth callers are admins).
     refused = api.post(
