@@ -31,6 +31,7 @@ from zonekeeper.storage.database import Database
 from zonekeeper.web import app as web_app
 from zonekeeper.worker import audit, managed_audit
 from zonekeeper.worker.reconciler import Worker
+from zonekeeper.worker.refresher import Refresher
 
 log = logging.getLogger("zonekeeper")
 
@@ -63,6 +64,8 @@ class App:
     roles: frozenset[Role]
     mini_dns: MiniDns | None = None
     worker: Worker | None = None
+    refresher: Refresher | None = None
+    """SECONDARY zones' transfers in: runs wherever the worker does."""
     sink: Consumer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _api: api_server.Server | None = None
@@ -117,6 +120,8 @@ class App:
         if self.worker is not None:
             await self.env.db.listen_for_wakeups()
             self._tasks.append(asyncio.create_task(self.worker.run()))
+            self.refresher = Refresher(self.env)
+            self._tasks.append(asyncio.create_task(self.refresher.run()))
             self._tasks += [asyncio.create_task(job) for job in periodic_audits(self.env)]
             sweep = self.settings.worker.sweep_interval
             wakeups = (
@@ -138,6 +143,8 @@ class App:
             stats["mdns"] = dict(self.mini_dns.stats)
         if self.worker is not None:
             stats["worker"] = dict(self.worker.stats)
+            if self.refresher is not None:
+                stats["worker"] |= self.refresher.stats
         if self.sink is not None:
             stats["sink"] = self.sink.report()
         return stats

@@ -138,6 +138,15 @@ class WorkerSettings(_Section):
     """Most stale records of one kind (instance, floating IP, port) the periodic audit removes,
     as a percentage of that kind's managed records; past it nothing is removed and the audit
     only warns (`zonekeeper audit --managed --repair --force` removes them)."""
+    transfer_timeout: float = Field(default=10.0, gt=0)
+    """Seconds to wait for a SECONDARY zone's master: for its SOA answer, and between the
+    messages of a transfer (a whole transfer may take ten times as long)."""
+    transfer_interval: float = Field(default=5.0, gt=0)
+    """Most seconds between looks at the SECONDARY zones' refresh timers. A NOTIFY or an xfr
+    task starts the transfer at once in this process and, on PostgreSQL, in every worker; one
+    taken by a separate `mdns` or `api` process on MariaDB waits for the next look."""
+    transfer_concurrency: int = Field(default=8, ge=1)
+    """SECONDARY zones transferred at the same time by one worker."""
 
 
 class QuotaSettings(_Section):

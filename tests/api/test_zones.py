@@ -195,7 +195,7 @@ async def test_openapi_document_describes_bodies(client: httpx.AsyncClient) -> N
     document = (await client.get("/openapi.json")).json()
     create = document["paths"]["/v2/zones"]["post"]
     schema = create["requestBody"]["content"]["application/json"]["schema"]
-    assert schema["required"] == ["name", "email"]
+    assert schema["required"] == ["name"]  # email: for PRIMARY zones only
     assert schema["additionalProperties"] is False
     assert set(create["responses"]) >= {"201", "202", "400", "409", "413", "415"}
     assert "422" not in document["paths"]["/v2/zones/{zone_id}"]["get"]["responses"]
@@ -220,3 +220,24 @@ async def test_patch_of_a_zone_being_created_is_an_update(
     assert (response.json()["status"], response.json()["action"]) == ("PENDING", "UPDATE")
     fetched = (await client.get(f"/v2/zones/{zone['id']}")).json()
     assert fetched["action"] == "UPDATE"
+
+
+async def test_secondary_zone_create_and_xfr_errors(client: httpx.AsyncClient) -> None:
+    """SECONDARY creates are checked as Designate does; the xfr task is for them only."""
+    body = {"name": "sec.example.", "type": "SECONDARY", "email": "a@b.c"}
+    response = await client.post("/v2/zones", json=body)
+    assert (response.status_code, response.json()["type"]) == (400, "invalid_object")
+    messages = {error["message"] for error in response.json()["errors"]["errors"]}
+    assert messages == {
+        "'masters' is a required property",
+        "'email' can't be specified when type is SECONDARY",
+    }
+    body = {"name": "sec.example.", "type": "SECONDARY", "masters": ["192.0.2.1:5353"]}
+    created = await client.post("/v2/zones", json=body)
+    assert created.status_code == 202
+    assert created.json()["masters"] == ["192.0.2.1:5353"]
+    primary = await client.post("/v2/zones", json={"name": "p.example.", "email": "a@b.c"})
+    refused = await client.post(f"/v2/zones/{primary.json()['id']}/tasks/xfr")
+    assert (refused.status_code, refused.json()["type"]) == (400, "bad_request")
+    accepted = await client.post(f"/v2/zones/{created.json()['id']}/tasks/xfr")
+    assert (accepted.status_code, accepted.content) == (202, b"")

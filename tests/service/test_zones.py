@@ -69,8 +69,11 @@ async def test_create_refuses_bad_name_email_and_type(env: ServiceEnv) -> None:
     assert {error.path for error in raised.value.errors} == {("name",), ("email",)}
     with pytest.raises(errors.InvalidZoneName):
         await zones.create(member(), env, {"name": "org.", "email": "a@b.c"})
-    with pytest.raises(errors.BadRequest, match="not supported"):
-        await make_zone(member(), env, type="SECONDARY")
+    with pytest.raises(errors.InvalidObject) as secondary:
+        await make_zone(member(), env, type="SECONDARY")  # with an email, without masters
+    assert "'email' can't be specified when type is SECONDARY" in {
+        error.message for error in secondary.value.errors
+    }
     with pytest.raises(errors.InvalidObject):
         await make_zone(member(), env, type="CATALOG")
 

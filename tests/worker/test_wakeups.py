@@ -70,3 +70,16 @@ async def test_a_notice_sent_just_before_closing_still_arrives(postgres_url: str
         assert await worker.wait_for_wakeup(5)
     finally:
         await worker.close()
+
+
+async def test_a_due_transfer_elsewhere_wakes_a_listening_refresher(postgres_url: str) -> None:
+    """A NOTIFY taken by a separate `mdns` process starts the transfer in a worker at once."""
+    mdns, worker = Database(postgres_url), Database(postgres_url)
+    try:
+        await worker.listen_for_wakeups()
+        assert not await worker.wait_for_transfer_wakeup(0.2)
+        mdns.wake_transfers()
+        assert await worker.wait_for_transfer_wakeup(5)
+    finally:
+        await mdns.close()
+        await worker.close()

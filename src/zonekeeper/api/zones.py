@@ -9,12 +9,12 @@ from typing import Annotated, Any, Final, Literal, Required
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, with_config
+from pydantic import BaseModel, ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
 from zonekeeper.api import auth, body, errors, pagination, web
 from zonekeeper.domain import models, names
-from zonekeeper.service import propagation, zones
+from zonekeeper.service import propagation, secondary, zones
 
 MAX_TTL: Final = 2147483647
 DELETE_SHARES: Final = "x-designate-delete-shares"
@@ -32,20 +32,12 @@ Email = Annotated[
 ]
 Masters = Annotated[
     list[str],
-    WithJsonSchema(
-        {
-            "type": "array",
-            "items": {"type": "string"},
-            "maxItems": 0,
-            "description": "Empty: SECONDARY zones, which have masters, are not supported yet",
-        }
+    Field(
+        description='A SECONDARY zone\'s masters, "host" or "host:port" (IPv6: "[::1]:5353"); '
+        "empty for a PRIMARY zone"
     ),
 ]
-ZoneTypeName = Annotated[
-    Literal["PRIMARY", "SECONDARY"],
-    # Documented as the service takes it; the service says why SECONDARY is refused.
-    WithJsonSchema({"type": "string", "enum": ["PRIMARY"]}),
-]
+ZoneTypeName = Literal["PRIMARY", "SECONDARY"]
 AttributeText = Annotated[str, Field(max_length=50)]
 
 
@@ -62,8 +54,8 @@ class ZoneCreate(TypedDict, total=False):
     name: Required[
         Annotated[str, web.dns_name_field(names.ZONE_NAME_PATTERN, "FQDN, with final dot")]
     ]
-    email: Required[Email]
-    ttl: Ttl
+    email: Annotated[Email, Field(description="Required for PRIMARY; not allowed for SECONDARY")]
+    ttl: Annotated[Ttl, Field(description="Not allowed for SECONDARY (its masters' SOA)")]
     description: Description
     type: ZoneTypeName
     masters: Masters
@@ -282,6 +274,18 @@ class TargetSync(BaseModel):
     checked_at: str | None
 
 
+class TransferSync(BaseModel):
+    """A SECONDARY zone's refreshes from its masters."""
+
+    masters: list[str]
+    status: str | None
+    reason: str | None
+    last_error: str | None
+    transferred_at: str | None
+    refreshed_at: str | None
+    next_transfer_at: str | None
+
+
 class ZoneSync(BaseModel):
     """Zonekeeper's extension: where the zone's propagation stands (Designate clients ignore it)."""
 
@@ -293,6 +297,7 @@ class ZoneSync(BaseModel):
     last_error: str | None
     nameservers: list[NameserverSync]
     targets: list[TargetSync]
+    transfer: TransferSync | None
     links: web.SelfLink
 
 
@@ -311,6 +316,7 @@ async def get_sync(zone_id: web.PathId, request: Request) -> web.JsonResponse:
             "last_error": zone.last_error,
             "nameservers": [_nameserver(ns) for ns in state.nameservers],
             "targets": [_target(target) for target in state.targets],
+            "transfer": _transfer(zone, state.transfer),
             "links": {"self": f"{web.base_url(request)}/v2/zones/{zone.id}/sync"},
         }
     )
@@ -336,3 +342,26 @@ def _target(state: models.TargetState) -> dict[str, Any]:
         "last_error": state.last_error,
         "checked_at": web.timestamp(state.checked_at),
     }
+
+
+def _transfer(zone: models.Zone, state: models.TransferState | None) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    return {
+        "masters": list(zone.masters),
+        "status": state.status,
+        "reason": state.reason,
+        "last_error": state.last_error,
+        "transferred_at": web.timestamp(state.transferred_at),
+        "refreshed_at": web.timestamp(state.refreshed_at),
+        "next_transfer_at": web.timestamp(state.next_transfer_at),
+    }
+
+
+@router.post("/{zone_id}/tasks/xfr", status_code=202, responses=errors.doc(400, 401, 403, 404))
+async def xfr_zone(zone_id: web.PathId, request: Request) -> Response:
+    """Ask a SECONDARY zone's masters now; a transfer follows when they are ahead of us
+    (202, no body; 400 for a PRIMARY zone)."""
+    ctx = auth.context_of(request)
+    await secondary.request_transfer(ctx, web.env_of(request), web.path_id(zone_id, "zone_id"))
+    return Response(status_code=202)

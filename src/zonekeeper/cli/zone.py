@@ -1,5 +1,6 @@
 """``zonekeeper zone import FILE`` and ``zonekeeper zone export ZONE``: the API's import and
-export, run against the database directly, with a progress bar for large zones.
+export, run against the database directly, with a progress bar for large zones;
+``zonekeeper zone xfr ZONE``: refresh a SECONDARY zone from its masters now, in this process.
 
 I/O and printing only: the work is ``service.imports`` and ``service.exports``, the same
 calls the API makes, so a file the CLI accepts is one the API accepts.
@@ -27,7 +28,7 @@ from rich.progress import (
 from zonekeeper.cli import options
 from zonekeeper.config import Settings
 
-app = typer.Typer(help="Zones: import a zone file, export a zone.")
+app = typer.Typer(help="Zones: import a zone file, export a zone, refresh a secondary zone.")
 err = Console(stderr=True, highlight=False)
 
 ProjectOption = Annotated[
@@ -137,6 +138,50 @@ async def _export(settings: Settings, name: str, sink: TextIO) -> None:
                 progress.advance(bar, piece.count("\n"))
     finally:
         await env.db.close()
+
+
+@app.command("xfr")
+def xfr(
+    zone: Annotated[str, typer.Argument(help="The SECONDARY zone's name, e.g. example.org.")],
+    config_file: options.ConfigOption = None,
+    database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
+) -> None:
+    """Refresh ZONE from its masters now, in this process (a running worker pushes a new copy
+    to the pool's nameservers), and say how it went: the serial held, or why each master
+    failed. Exits 1 when there is no such SECONDARY zone or no master gave a usable answer."""
+    settings = options.settings(config_file, database_url=database_url, data_dir=data_dir)
+    asyncio.run(_xfr(settings, zone if zone.endswith(".") else zone + "."))
+
+
+async def _xfr(settings: Settings, name: str) -> None:
+    from zonekeeper.app import service_env
+    from zonekeeper.domain import errors
+    from zonekeeper.domain.models import ZoneType
+    from zonekeeper.service import context, propagation, zones
+    from zonekeeper.worker.refresher import Refresher
+
+    env = service_env(settings)
+    try:
+        await _migrate_embedded(settings, env.db.url)
+        try:
+            found = await zones.by_name(context.internal(), env, name)
+        except errors.ZonekeeperError as error:
+            err.print(f"[red]no zone {escape(name)}:[/red] {escape(error.message or error.type)}")
+            raise typer.Exit(1) from error
+        if found.type is not ZoneType.SECONDARY:
+            err.print(f"[red]{escape(name)} is a PRIMARY zone:[/red] nothing to transfer")
+            raise typer.Exit(1)
+        await Refresher(env).refresh(found)
+        state = await propagation.sync(context.internal(), env, found.id)
+    finally:
+        await env.db.close()
+    transfer = state.transfer
+    if transfer is None or transfer.status != "OK":
+        why = transfer.last_error if transfer else "not tried"
+        err.print(f"[red]{escape(name)} not refreshed:[/red] {escape(why or '')}")
+        raise typer.Exit(1)
+    print(f"{name} serial {state.zone.serial} (transferred {state.zone.transferred_at})")
 
 
 async def _migrate_embedded(settings: Settings, url: str) -> None:

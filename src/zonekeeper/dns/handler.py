@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import struct
 from collections.abc import AsyncGenerator, AsyncIterator
+from datetime import UTC, datetime
 
 import dns.exception
 import dns.flags
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.config import DnsSettings
 from zonekeeper.dns import access, answer, signing, throttle, wire, xfr
-from zonekeeper.storage import serving
+from zonekeeper.storage import secondary, serving
 from zonekeeper.storage.database import Database
 
 log = logging.getLogger("zonekeeper.dns")
@@ -158,7 +159,7 @@ class Responder:
             async for message in self._query(query, tcp, source):
                 yield message
         elif opcode == dns.opcode.NOTIFY:
-            yield self._notify(query)
+            yield await self._notify(query, source)
         elif opcode == dns.opcode.UPDATE:
             yield self._error(query, dns.rcode.REFUSED)
         else:
@@ -184,9 +185,20 @@ class Responder:
                 response = await answer.answer(conn, query)
             yield self._render(query, response, tcp)
 
-    def _notify(self, query: dns.message.Message) -> bytes:
-        """NOTIFY (RFC 1996) is acknowledged: AA, same id, question and opcode."""
+    async def _notify(self, query: dns.message.Message, source: str) -> bytes:
+        """NOTIFY (RFC 1996) is acknowledged: AA, same id, question and opcode. For a
+        SECONDARY zone it comes from one of the zone's masters, whose transfer is then due at
+        once; from any other address it is refused (and changes nothing), as in Designate."""
         self._count("notify")
+        if len(query.question) == 1:
+            name = query.question[0].name.to_text().lower()
+            async with self._db.transaction() as conn:
+                from_master = await secondary.notified(conn, name, source, _utcnow())
+            if from_master is False:
+                log.warning("NOTIFY for %s from %s, not one of its masters: refused", name, source)
+                return self._error(query, dns.rcode.REFUSED)
+            if from_master:
+                self._db.wake_transfers()
         response = dns.message.make_response(query, our_payload=answer.OUR_PAYLOAD)
         response.flags |= dns.flags.AA
         return response.to_wire(max_size=_size_limit(query, tcp=False))
@@ -335,3 +347,8 @@ def _size_limit(query: dns.message.Message, tcp: bool) -> int:
     if query.edns >= 0:
         return min(max(query.payload, UDP_MIN), TCP_MAX)
     return UDP_MIN
+
+
+def _utcnow() -> datetime:
+    """Naive UTC, as every stored timestamp."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -186,12 +186,30 @@ class TargetState:
 
 
 @dataclass(frozen=True, slots=True)
+class TransferState:
+    """How a SECONDARY zone's last refresh from its masters went."""
+
+    status: str | None
+    """OK, FAILED (retrying after the SOA retry), EXPIRED (not served); None: not yet tried."""
+    reason: str | None
+    """Machine-readable cause of a failure: refused, timeout, not_authoritative, …"""
+    last_error: str | None
+    """Each master tried, with why it gave nothing."""
+    transferred_at: datetime | None
+    refreshed_at: datetime | None
+    """When a master last confirmed our copy (or gave us a new one)."""
+    next_transfer_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class ZoneSync:
     """Where a zone's propagation stands: the zone's own state and each nameserver's."""
 
     zone: Zone
     nameservers: tuple[NameserverState, ...]
     targets: tuple[TargetState, ...]
+    transfer: TransferState | None = None
+    """A SECONDARY zone's transfers in from its masters."""
 
 
 @dataclass(frozen=True, slots=True)

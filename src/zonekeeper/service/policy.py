@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.config import Settings
 from zonekeeper.domain import errors
-from zonekeeper.domain.models import Action, Zone
+from zonekeeper.domain.models import Action, Zone, ZoneType
 from zonekeeper.service import policy_defaults
 from zonekeeper.storage import shares
 from zonekeeper.storage import zones as zone_rows
@@ -177,6 +177,17 @@ async def zone_for_write(
     zone = await readable(conn, ctx, await zone_rows.lock(conn, zone_id))
     enforce(ctx, rule, zone_target(ctx, zone))
     return zone
+
+
+def refuse_secondary(zone: Zone) -> None:
+    """Raises Forbidden for a SECONDARY zone: its recordsets are what its masters serve, and
+    change only by transfer. (Designate's policy refuses members with this Forbidden and lets
+    admins write, which the next transfer would silently undo.)"""
+    if zone.type is ZoneType.SECONDARY:
+        raise errors.Forbidden(
+            "The recordsets of a SECONDARY zone are transferred from its masters and cannot "
+            "be changed here"
+        )
 
 
 def refuse_deleting(zone: Zone) -> None:

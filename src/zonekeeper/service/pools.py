@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain import errors, pool_plan, rdata, transfers
 from zonekeeper.domain import pools as pool_specs
-from zonekeeper.domain.models import DEFAULT_POOL_ID, Action, ListQuery, Page
+from zonekeeper.domain.models import DEFAULT_POOL_ID, Action, ListQuery, Page, ZoneType
 from zonekeeper.domain.pool_plan import PoolChange, Verb
 from zonekeeper.domain.pools import PoolSpec
 from zonekeeper.service import changes, policy
@@ -347,6 +347,8 @@ async def rewrite_apex(
     ``changes.begin`` raises."""
     change = await changes.begin(conn, ctx, zone_id, now, None)  # the pool rule was checked
     zone = change.zone
+    if zone.type is ZoneType.SECONDARY:
+        return  # its SOA and NS are its masters'; nothing was written yet
     recordset_id = await pool_rows.apex_ns_id(conn, zone.id, zone.name)
     recordset = await recordset_rows.get(conn, recordset_id) if recordset_id else None
     if recordset is not None:

@@ -33,6 +33,7 @@ async def create(
     async with env.db.transaction() as conn:
         change = await changes.begin(conn, ctx, zone_id, env.now(), "create_recordset")
         zone = change.zone
+        policy.refuse_secondary(zone)
         owner, rtype, records = validate_new(ctx, env, zone, fields)
         await _check_placement(conn, zone, owner, rtype)
         await quotas.check_records(
@@ -217,6 +218,7 @@ async def update(
         zone = change.zone
         old = _in_zone(zone, await recordset_rows.get(conn, recordset_id))
         _enforce_on(ctx, "update_recordset", zone, old)
+        policy.refuse_secondary(zone)
         _check_editable(ctx, old, "updated")
         if old.type == "NS" and old.name == zone.name:
             # Even with edit-managed: the apex NS follow the pool (zonekeeper pool update).
@@ -346,6 +348,7 @@ async def delete(
         change = await changes.begin(conn, ctx, zone_id, env.now(), None)
         old = _in_zone(change.zone, await recordset_rows.get(conn, recordset_id))
         _enforce_on(ctx, "delete_recordset", change.zone, old)
+        policy.refuse_secondary(change.zone)
         _check_editable(ctx, old, "deleted")
         await recordset_rows.delete_recordset(conn, old.id)
         change.replace(changes.served_rrs(old, change.zone.ttl), [])

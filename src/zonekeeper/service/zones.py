@@ -29,7 +29,7 @@ from zonekeeper.domain.models import (
     ZoneType,
 )
 from zonekeeper.domain.serial import next_serial
-from zonekeeper.service import blacklists, changes, policy, pools, quotas, tlds
+from zonekeeper.service import blacklists, changes, policy, pools, quotas, secondary, tlds
 from zonekeeper.service.context import RequestContext
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import changes as change_rows
@@ -79,14 +79,22 @@ class NewZone:
     attributes: Mapping[str, str]
     timers: tuple[int, int, int, int] | None = None
     """SOA refresh, retry, expire and minimum (an imported SOA's); None: the defaults."""
+    masters: tuple[str, ...] = ()
+    """A SECONDARY zone's masters ("host" or "host:port"); empty for a PRIMARY zone."""
+
+    @property
+    def type(self) -> ZoneType:
+        return ZoneType.SECONDARY if self.masters else ZoneType.PRIMARY
 
 
 async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> Zone:
-    """Create a PRIMARY zone in the caller's project, with its SOA and apex NS recordsets.
+    """Create a zone in the caller's project: a PRIMARY zone with its SOA and apex NS
+    recordsets, or a SECONDARY zone with a placeholder SOA (serial 1) until its first transfer
+    from its masters, which is due at once.
 
     The zone is CREATE/PENDING until the pool's nameservers serve it. Raises Forbidden,
     InvalidObject, InvalidZoneName (also: not under a registered TLD, blacklisted), InvalidTTL,
-    BadRequest (SECONDARY), DuplicateZone, IllegalChild, IllegalParent, OverQuota,
+    DuplicateZone, IllegalChild, IllegalParent, OverQuota,
     NoServersConfigured (a default pool without ns_records). On a database no mini-DNS has
     registered with yet, the zone waits PENDING (see ``pools.default_for_create``).
     """
@@ -95,6 +103,8 @@ async def create(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
     async with env.db.transaction() as conn:
         zone = await insert_new(conn, ctx, env, new)
     env.db.wake_worker()
+    if zone.type is ZoneType.SECONDARY:
+        env.db.wake_transfers()
     return zone
 
 
@@ -118,23 +128,34 @@ async def insert_new(
     await blacklists.check_zone_name(conn, ctx, name)
     await _check_ownership(conn, ctx, new.name)
     await quotas.check_zones(conn, env.settings, ctx.project_id)
-    zone = new_zone(ctx, env, new, await _first_serial(conn, name, env.now()))
-    await zone_rows.insert_zone(conn, zone, attempts=0, next_attempt_at=zone.created_at)
+    if new.type is ZoneType.SECONDARY:
+        serial = secondary.FIRST_SERIAL
+        bookkeeping = {"next_transfer_at": env.now()}
+    else:
+        serial = await _first_serial(conn, name, env.now())
+        bookkeeping = {}
+    zone = new_zone(ctx, env, new, serial)
+    await zone_rows.insert_zone(
+        conn, zone, attempts=0, next_attempt_at=zone.created_at, **bookkeeping
+    )
     hostnames = [str(ns["hostname"]) for ns in pool.ns_records]
-    await _write_apex(conn, zone, new.rname, hostnames)
+    # A SECONDARY zone's NS come from its masters (Designate writes none either).
+    await _write_apex(conn, zone, new.rname, hostnames if new.type is ZoneType.PRIMARY else [])
     return zone
 
 
 def validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]) -> NewZone:
     """The create request ``fields``, checked; every InvalidObject reason is raised at once.
-    Raises InvalidObject, InvalidZoneName, InvalidTTL, BadRequest (SECONDARY)."""
+    Raises InvalidObject, InvalidZoneName, InvalidTTL."""
     reasons = policy.Reasons()
     zone_type = fields.get("type") or ZoneType.PRIMARY.value
+    found_masters: tuple[str, ...] = ()
     if zone_type == ZoneType.SECONDARY.value:
-        raise errors.BadRequest("SECONDARY zones are not supported yet")
-    if zone_type != ZoneType.PRIMARY.value:
+        found_masters = tuple(m.to_text() for m in secondary.check_create(fields, reasons))
+        fields = {**fields, "email": env.settings.network_api.managed_resource_email}
+    elif zone_type != ZoneType.PRIMARY.value:
         reasons.invalid("type", f"'{zone_type}' is not one of ['PRIMARY', 'SECONDARY']")
-    if fields.get("masters"):
+    elif fields.get("masters"):
         reasons.invalid("masters", "masters must be empty for a PRIMARY zone")
     name_text = reasons.required(fields, "name")
     max_length = env.settings.zones.max_zone_name_length
@@ -149,7 +170,15 @@ def validate_new(ctx: RequestContext, env: ServiceEnv, fields: Mapping[str, Any]
     ttl = env.settings.zones.ttl if ttl is None else int(ttl)
     policy.check_ttl(ctx, env.settings, ttl)
     attributes = {str(k): str(v) for k, v in (fields.get("attributes") or {}).items()}
-    return NewZone(name, str(email), rname, ttl, fields.get("description"), attributes)
+    return NewZone(
+        name,
+        str(email),
+        rname,
+        ttl,
+        fields.get("description"),
+        attributes,
+        masters=found_masters,
+    )
 
 
 def _refuse_reserved(ctx: RequestContext, env: ServiceEnv, name: dns.name.Name) -> None:
@@ -205,9 +234,9 @@ def new_zone(ctx: RequestContext, env: ServiceEnv, new: NewZone, serial: int) ->
         minimum=timers[3],
         status=Status.PENDING,
         action=Action.CREATE,
-        type=ZoneType.PRIMARY,
+        type=new.type,
         description=new.description,
-        masters=(),
+        masters=new.masters,
         attributes=new.attributes,
         version=1,
         created_at=env.now(),
@@ -221,10 +250,12 @@ async def _write_apex(
 ) -> None:
     """Write the zone's managed SOA and apex NS recordsets (served with the zone TTL)."""
     origin = dns.name.from_text(zone.name)
-    mname = dns.name.from_text(hostnames[0])
+    mname = dns.name.from_text(hostnames[0]) if hostnames else dns.name.root
     soa = changes.soa_for(zone, mname, rname)
     ns_records = rdata.canonical_records("NS", origin, hostnames)
     for rtype, records in (("SOA", (soa,)), ("NS", ns_records)):
+        if not records:
+            continue
         recordset = _managed_recordset(zone, rtype)
         await recordset_rows.insert_recordset(conn, recordset, records)
 
@@ -281,21 +312,30 @@ async def list(ctx: RequestContext, env: ServiceEnv, query: ListQuery) -> Page[Z
 async def update(
     ctx: RequestContext, env: ServiceEnv, zone_id: str, fields: Mapping[str, Any]
 ) -> Zone:
-    """Change the zone's email, ttl and/or description (PATCH: absent keys keep their value).
+    """Change the zone's email, ttl and/or description (PATCH: absent keys keep their value);
+    a SECONDARY zone's description and masters only (new masters: a transfer is due now).
 
-    Bumps the serial and leaves the zone UPDATE/PENDING (CREATE while never served yet). A
-    new ttl re-journals every record served with the zone TTL. Raises Forbidden,
+    A PRIMARY zone's change bumps the serial and leaves the zone UPDATE/PENDING (CREATE while
+    never served yet); a new ttl re-journals every record served with the zone TTL. Raises
+    Forbidden,
     ZoneNotFound, BadRequest (zone being deleted), InvalidObject (name, type, attributes
     changed; bad email), InvalidTTL.
     """
     async with env.db.transaction() as conn:
         change = await changes.begin(conn, ctx, zone_id, env.now(), "update_zone")
-        zone = change.zone
-        updated = _patched(ctx, env, zone, fields)
-        if updated.ttl != zone.ttl:
-            await _rejournal_zone_ttl(conn, change, updated.ttl)
-        zone = await changes.commit(conn, change, updated)
-    env.db.wake_worker()
+        before = change.zone
+        if before.type is ZoneType.SECONDARY:
+            # No serial of its own: only its description and masters change here.
+            zone = await secondary.update_in(conn, env, before, fields)
+        else:
+            updated = _patched(ctx, env, before, fields)
+            if updated.ttl != before.ttl:
+                await _rejournal_zone_ttl(conn, change, updated.ttl)
+            zone = await changes.commit(conn, change, updated)
+    if zone.type is ZoneType.PRIMARY:
+        env.db.wake_worker()
+    elif zone.masters != before.masters:
+        env.db.wake_transfers()
     return zone
 
 

@@ -39,9 +39,12 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self._wakeup = asyncio.Event()
-        # Other processes' workers hear of our commits, and ours of theirs, only on PostgreSQL;
-        # elsewhere the periodic sweep is what reaches across processes.
-        self._wakeups = Wakeups(url, self._wakeup.set) if self.dialect == "postgresql" else None
+        # Secondary zones' transfers are due (a create, a NOTIFY, the xfr task).
+        self._transfer_wakeup = asyncio.Event()
+        # Other processes' workers hear of our commits and due transfers, and ours of theirs,
+        # only on PostgreSQL (one channel wakes both); elsewhere the periodic sweep and the
+        # refresher's interval are what reach across processes.
+        self._wakeups = Wakeups(url, self._heard) if self.dialect == "postgresql" else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -87,6 +90,28 @@ class Database:
             return False
         finally:
             self._wakeup.clear()
+        return True
+
+    def _heard(self) -> None:
+        self._wakeup.set()
+        self._transfer_wakeup.set()
+
+    def wake_transfers(self) -> None:
+        """Tell the secondary-zone refreshers that a transfer is due now: this process's and,
+        on PostgreSQL, every other process's (a separate `mdns` took the NOTIFY)."""
+        self._transfer_wakeup.set()
+        if self._wakeups is not None:
+            self._wakeups.notify()
+
+    async def wait_for_transfer_wakeup(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for :meth:`wake_transfers`; True if woken."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._transfer_wakeup.wait()
+        except TimeoutError:
+            return False
+        finally:
+            self._transfer_wakeup.clear()
         return True
 
     async def close(self) -> None:

@@ -2,7 +2,8 @@
 few names, whether a name has descendants, the whole zone as a stream, and the IXFR journal.
 
 Names are the stored form: lower-case absolute text with a trailing dot (``www.example.org.``).
-A zone whose action is DELETE is not served, so none of these queries return it.
+A zone whose action is DELETE is not served, nor an expired SECONDARY zone, so none of these
+queries return it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain.models import DEFAULT_POOL_ID, Action
+from zonekeeper.storage import secondary
 from zonekeeper.storage.tables import records, recordsets, zone_changes, zones
 
 STREAM_BATCH = 2000
@@ -81,7 +83,11 @@ async def find_zone(conn: AsyncConnection, candidates: Collection[str]) -> Serve
         return None
     stmt = (
         select(zones.c.id, zones.c.name, zones.c.ttl, zones.c.serial, zones.c.pool_id)
-        .where(zones.c.name.in_(candidates), zones.c.action != Action.DELETE.value)
+        .where(
+            zones.c.name.in_(candidates),
+            zones.c.action != Action.DELETE.value,
+            secondary.not_expired(),
+        )
         .order_by(
             func.length(zones.c.name).desc(),
             case((zones.c.pool_id == DEFAULT_POOL_ID, 0), else_=1),

@@ -86,8 +86,17 @@ zones = Table(
     Column("last_error", Text),
     # Deleted with X-Designate-Hard-Delete: the targets remove the zone's files too.
     Column("hard_delete", Boolean, nullable=False, default=False, server_default=false()),
+    # SECONDARY zones only (NULL otherwise): when to next ask a master for the SOA (the
+    # refresh/retry timer; a NOTIFY or the xfr task sets it to now, a transfer in progress
+    # a lease ahead), when a master last confirmed our serial, and how the last try went.
+    Column("next_transfer_at", DateTime),
+    Column("refreshed_at", DateTime),
+    Column("transfer_status", String(16)),
+    Column("transfer_reason", String(32)),
+    Column("transfer_error", Text),
     UniqueConstraint("name", "pool_id", name="uq_zones_name_pool"),
     Index("ix_zones_pending", "status", "next_attempt_at"),
+    Index("ix_zones_next_transfer", "next_transfer_at"),
 )
 
 zone_serial_floors = Table(

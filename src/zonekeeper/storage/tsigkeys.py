@@ -35,6 +35,22 @@ async def for_zone(conn: AsyncConnection, pool_id: str, zone_id: str) -> list[tr
     return usable
 
 
+async def zone_key(conn: AsyncConnection, zone_id: str) -> transfers.TsigKey | None:
+    """The usable key scoped to the zone (the first by name), or None: a SECONDARY zone's
+    transfers from its masters are signed with it."""
+    stmt = (
+        select(tsigkeys.c.name, tsigkeys.c.secret, tsigkeys.c.algorithm)
+        .where(tsigkeys.c.scope == "ZONE", tsigkeys.c.resource_id == zone_id)
+        .order_by(tsigkeys.c.name)
+    )
+    for name, secret, algorithm in (await conn.execute(stmt)).all():
+        try:
+            return transfers.TsigKey(name, secret, algorithm)
+        except ValueError:
+            continue
+    return None
+
+
 async def declare_pool_key(
     conn: AsyncConnection, key: transfers.TsigKey, pool_id: str, now: datetime
 ) -> None:

@@ -1,7 +1,7 @@
 """zones remember a hard delete (X-Designate-Hard-Delete) for the worker
 
 Revision ID: 0017_hard_delete
-Revises: 0009_zone_lifecycle
+Revises: 0010_secondary
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_hard_delete"
-down_revision = "0009_zone_lifecycle"
+down_revision = "0010_secondary"
 branch_labels = None
 depends_on = None
 
