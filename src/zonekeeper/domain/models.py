@@ -60,6 +60,8 @@ class Zone:
     """Why the last reconcile attempt did not finish, naming each lagging nameserver."""
     shared: bool = False
     """Whether the zone is shared with another project (API 2.1), when read with that."""
+    moving_from: str | None = None
+    """The pool a pool move takes the zone away from, until the new pool serves it."""
 
 
 class TaskStatus(StrEnum):

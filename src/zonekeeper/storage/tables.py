@@ -83,6 +83,9 @@ zones = Table(
     # Reconcile attempts since the zone last became ACTIVE.
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
+    # The pool a pool move takes the zone away from: it stays on that pool's targets until
+    # the new pool is proven to serve it (NULL: not moving).
+    Column("moving_from_pool_id", UUID),
     UniqueConstraint("name", "pool_id", name="uq_zones_name_pool"),
     Index("ix_zones_pending", "status", "next_attempt_at"),
 )

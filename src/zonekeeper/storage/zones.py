@@ -42,6 +42,7 @@ def from_row(row: Row[Any]) -> Zone:
         attempts=row.attempts,
         last_error=row.last_error,
         shared=bool(row._mapping.get("shared", False)),
+        moving_from=row._mapping.get("moving_from_pool_id"),
     )
 
 
