@@ -100,6 +100,34 @@ async def test_a_move_goes_step_by_step(
     assert [t.target for t in sync.targets] == ["memory 127.0.0.12:53"]
 
 
+async def test_a_move_away_from_the_embedded_pool_ends(
+    env: ServiceEnv, servers: dict[str, MemoryBackend], mini_dns: tuple[str, int]
+) -> None:
+    """The embedded pool's nameserver is a mini-DNS, which serves every zone it holds: the
+    move does not wait for it to stop (it never would)."""
+    await two_pools(env, mini_dns)
+    second, other_address = await start_dns(env)  # the new pool's nameserver, same data
+    try:
+        async with env.db.transaction() as conn:
+            embedded = await pool_rows.get_pool(conn, DEFAULT_POOL_ID)
+            new = await pool_rows.get_pool(conn, NEW_POOL)
+            assert embedded is not None and new is not None
+            target = {"type": "embedded", "masters": [], "options": {}}
+            await pool_rows.upsert_pool(conn, _with_targets(embedded, target), env.now())
+            host, port = other_address
+            moved = dataclasses.replace(new, nameservers=({"host": host, "port": port},))
+            await pool_rows.upsert_pool(conn, moved, env.now())
+        zone = await zones.create(ADMIN, env, {"name": "e.example.", "email": "a@e.example"})
+        assert (await reconciled(env, zone.id)).status is Status.ACTIVE
+        await pool_moves.move(ADMIN, env, zone.id, NEW_POOL)
+        await reconciled(env, zone.id)  # served by the new pool: narrowed
+        done = await reconciled(env, zone.id)
+        assert (done.status, done.moving_from) == (Status.ACTIVE, None)
+        assert servers["127.0.0.12"].zones == {"e.example."}
+    finally:
+        await second.stop()
+
+
 async def test_a_zone_deleted_mid_move_leaves_both_pools(
     env: ServiceEnv, servers: dict[str, MemoryBackend], mini_dns: tuple[str, int]
 ) -> None:

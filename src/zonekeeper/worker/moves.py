@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain import rdata
 from zonekeeper.domain.models import TargetState, Zone
+from zonekeeper.service import pools as pool_service
 from zonekeeper.storage import pools, tsigkeys
 from zonekeeper.storage import recordsets as recordset_rows
 from zonekeeper.worker import targets
@@ -72,7 +73,11 @@ def leaving_targets(pool: pools.Pool, old: pools.Pool) -> list[Mapping[str, Any]
 
 
 def leaving_nameservers(pool: pools.Pool, old: pools.Pool) -> list[tuple[str, int]]:
-    """The old pool's nameservers the new pool does not share: they must stop serving it."""
+    """The old pool's nameservers the new pool does not share: they must stop serving it.
+    None for a pool of embedded targets only: its nameserver is the mini-DNS, which answers
+    for every zone in the database as their hidden primary, so there is nothing to remove."""
+    if all(target.get("type") == pool_service.EMBEDDED_TARGET["type"] for target in old.targets):
+        return []
     staying = {_address(ns) for ns in pool.nameservers}
     return [_address(ns) for ns in old.nameservers if _address(ns) not in staying]
 
