@@ -6,6 +6,7 @@ one `openstack` call, and the waiting in between is done over HTTP with a token 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -15,13 +16,16 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from tests.auth.conftest import PASSWORD_SUFFIX, Cloud
 from tests.auth.test_openstack_cli import OPENSTACK, openstack
-from tests.e2e.serve import ZONEKEEPER, Serve
+from tests.e2e.serve import Serve
 from tests.e2e.test_lifecycle import axfr, wait_for
 from tests.fixtures_servers import free_port
+from zonekeeper.service.env import utcnow
+from zonekeeper.storage import migrate
+from zonekeeper.storage import pools as pool_rows
+from zonekeeper.storage.database import Database
 
 SECOND_POOL = "5d3b9f0e-0c1f-4a7e-9b52-6a2f7d1e8c43"
 
@@ -33,24 +37,8 @@ def served(tmp_path_factory: pytest.TempPathFactory, cloud: Cloud) -> Iterator[S
     data = tmp_path_factory.mktemp("lifecycle") / "data"
     data.mkdir()
     dns_port = free_port()
-    second = {
-        "id": SECOND_POOL,
-        "name": "second",
-        "attributes": {},
-        "ns_records": [{"hostname": "ns2.example.net.", "priority": 1}],
-        "nameservers": [{"host": "127.0.0.1", "port": dns_port}],
-        "targets": [{"type": "embedded"}],
-        "also_notifies": [],
-    }
-    pools = data.parent / "pools.yaml"
-    pools.write_text(yaml.safe_dump([second]))
-    loaded = subprocess.run(
-        [ZONEKEEPER, "pool", "update", "--file", str(pools), "--data-dir", str(data)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    # Written in-process: one process start less than `zonekeeper pool update` (seconds here).
+    asyncio.run(add_second_pool(f"sqlite+aiosqlite:///{data / 'zonekeeper.sqlite'}", dns_port))
     env = {
         "ZONEKEEPER_API": json.dumps({"auth": {"strategy": "keystone"}}),
         "ZONEKEEPER_KEYSTONE_AUTHTOKEN": json.dumps(cloud.authtoken()),
@@ -62,6 +50,24 @@ def served(tmp_path_factory: pytest.TempPathFactory, cloud: Cloud) -> Iterator[S
         yield server
     finally:
         server.terminate()
+
+
+async def add_second_pool(url: str, dns_port: int) -> None:
+    await migrate.upgrade(url)
+    second = pool_rows.Pool(
+        id=SECOND_POOL,
+        name="second",
+        ns_records=({"hostname": "ns2.example.net.", "priority": 1},),
+        nameservers=({"host": "127.0.0.1", "port": dns_port},),
+        targets=({"type": "embedded", "masters": [], "options": {}},),
+        also_notifies=(),
+    )
+    db = Database(url)
+    try:
+        async with db.transaction() as conn:
+            await pool_rows.insert_pool(conn, second, utcnow())
+    finally:
+        await db.close()
 
 
 Api = Callable[..., httpx.Response]
