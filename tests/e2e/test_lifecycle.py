@@ -165,7 +165,11 @@ def test_abandoned_zone_is_still_served_by_the_pool(tmp_path: Path) -> None:
             wait_answered(bind.port, "www.kept.example.", "A", {"192.0.2.7"})
             assert api.post(f"/v2/zones/{zone_id}/tasks/abandon").status_code == 204
             assert api.get(f"/v2/zones/{zone_id}").status_code == 404
-            time.sleep(3)  # several worker sweeps: nothing may delete the zone from BIND
+            # A zone created after the abandon becoming ACTIVE shows the worker has pushed
+            # since: still nothing may have deleted the abandoned zone from BIND.
+            body = {"name": "later.example.", "email": "a@later.example"}
+            later_id = api.post("/v2/zones", json=body).json()["id"]
+            wait_for(lambda: api.get(f"/v2/zones/{later_id}").json()["status"] == "ACTIVE")
             wait_answered(bind.port, "www.kept.example.", "A", {"192.0.2.7"})
             assert answer(bind.port, "kept.example.", "SOA").answer
     finally:

@@ -14,7 +14,7 @@ from typing_extensions import TypedDict
 
 from zonekeeper.api import auth, body, errors, pagination, web
 from zonekeeper.domain import models, names
-from zonekeeper.service import propagation, secondary, zones
+from zonekeeper.service import pool_moves, propagation, secondary, zones
 
 MAX_TTL: Final = 2147483647
 DELETE_SHARES: Final = "x-designate-delete-shares"
@@ -246,6 +246,34 @@ async def abandon_zone(zone_id: web.PathId, request: Request) -> Response:
     return Response(status_code=204)
 
 
+@with_config(ConfigDict(extra="forbid", strict=True))
+class PoolMove(TypedDict, total=False):
+    """The body of ``POST /v2/zones/{id}/tasks/pool_move`` (optional)."""
+
+    pool_id: Annotated[str, Field(pattern=f"^{web.UUID_REGEX}$")] | None
+
+
+POOL_MOVE: Final = body.BodyRules("pool_move", PoolMove, frozenset())
+
+
+@router.post(
+    "/{zone_id}/tasks/pool_move",
+    status_code=202,
+    responses=errors.doc(400, 401, 403, 404, 409, 415),
+    openapi_extra=body.openapi(POOL_MOVE),
+)
+async def pool_move_zone(zone_id: web.PathId, request: Request) -> Response:
+    """Move the zone to ``pool_id`` (absent: the default pool) without it going unserved:
+    admins; 202, no body. The zone is PENDING until the old pool no longer holds it."""
+    ctx = auth.context_of(request)
+    zone_id = web.path_id(zone_id, "zone_id")
+    raw = await request.body()
+    document = await body.read_object(request) if raw.strip() else {}
+    fields = body.check(document, POOL_MOVE, None)
+    await pool_moves.move(ctx, web.env_of(request), zone_id, fields.get("pool_id"))
+    return Response(status_code=202)
+
+
 @router.get(
     "/{zone_id}/nameservers", response_model=Nameservers, responses=errors.doc(400, 401, 403, 404)
 )
@@ -293,6 +321,10 @@ class ZoneSync(BaseModel):
     serial: int
     status: models.Status
     action: models.Action
+    pool_id: str
+    moving_from_pool_id: str | None
+    """While a pool move is under way: the pool the zone leaves (its targets are listed
+    too, until the zone is removed from them)."""
     attempts: int
     last_error: str | None
     nameservers: list[NameserverSync]
@@ -312,6 +344,8 @@ async def get_sync(zone_id: web.PathId, request: Request) -> web.JsonResponse:
             "serial": zone.serial,
             "status": zone.status.value,
             "action": zone.action.value,
+            "pool_id": zone.pool_id,
+            "moving_from_pool_id": zone.moving_from,
             "attempts": zone.attempts,
             "last_error": zone.last_error,
             "nameservers": [_nameserver(ns) for ns in state.nameservers],

@@ -1,9 +1,10 @@
-"""``zonekeeper zone import FILE`` and ``zonekeeper zone export ZONE``: the API's import and
-export, run against the database directly, with a progress bar for large zones;
-``zonekeeper zone xfr ZONE``: refresh a SECONDARY zone from its masters now, in this process.
+"""``zonekeeper zone import FILE``, ``zonekeeper zone export ZONE`` and ``zonekeeper zone move
+ZONE --pool P``: the API's import, export and pool move, run against the database directly, with
+a progress bar for large zones; ``zonekeeper zone xfr ZONE``: refresh a SECONDARY zone from its
+masters now, in this process.
 
-I/O and printing only: the work is ``service.imports`` and ``service.exports``, the same
-calls the API makes, so a file the CLI accepts is one the API accepts.
+I/O and printing only: the work is ``service.imports``, ``service.exports`` and
+``service.pool_moves``, the same calls the API makes, so what the CLI accepts the API accepts.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from rich.progress import (
 from zonekeeper.cli import options
 from zonekeeper.config import Settings
 
-app = typer.Typer(help="Zones: import a zone file, export a zone, refresh a secondary zone.")
+app = typer.Typer(
+    help="Zones: import a zone file, export a zone, move a zone to another pool, refresh a "
+    "secondary zone."
+)
 err = Console(stderr=True, highlight=False)
 
 ProjectOption = Annotated[
@@ -136,6 +140,57 @@ async def _export(settings: Settings, name: str, sink: TextIO) -> None:
             async for piece in exports.render(env, found):
                 sink.write(piece)
                 progress.advance(bar, piece.count("\n"))
+    finally:
+        await env.db.close()
+
+
+@app.command("move")
+def move(
+    zone: Annotated[str, typer.Argument(help="The zone's name, e.g. example.org.")],
+    pool: Annotated[
+        str | None,
+        typer.Option("--pool", help="The pool's name or id (default: the default pool)."),
+    ] = None,
+    config_file: options.ConfigOption = None,
+    database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
+) -> None:
+    """Move ZONE to another pool without it going unserved: the worker provisions it on the
+    new pool, waits until every nameserver there serves it, and only then removes it from
+    the old pool (`GET /v2/zones/{id}/sync` shows where it stands). Exits 1 when the zone or
+    the pool does not exist or the move is refused."""
+    settings = options.settings(config_file, database_url=database_url, data_dir=data_dir)
+    name = zone if zone.endswith(".") else zone + "."
+    old, new = asyncio.run(_move(settings, name, pool))
+    typer.echo(f"moving {name} from pool {old} to pool {new}; it stays served meanwhile")
+
+
+async def _move(settings: Settings, name: str, pool: str | None) -> tuple[str, str]:
+    from zonekeeper.app import service_env
+    from zonekeeper.domain import errors
+    from zonekeeper.service import context, pool_moves, zones
+    from zonekeeper.storage import pools
+
+    env = service_env(settings)
+    try:
+        await _migrate_embedded(settings, env.db.url)
+        try:
+            found = await zones.by_name(context.internal(), env, name)
+            target = None
+            if pool is not None:
+                async with env.db.read() as conn:
+                    target = await pools.by_name(conn, pool) or await pools.get_pool(conn, pool)
+                if target is None:
+                    raise errors.BadRequest(f"no pool named {pool!r} or with that id")
+            moved = await pool_moves.move(
+                context.internal(), env, found.id, target.id if target else None
+            )
+        except errors.ZonekeeperError as error:
+            err.print(
+                f"[red]cannot move {escape(name)}:[/red] {escape(error.message or error.type)}"
+            )
+            raise typer.Exit(1) from error
+        return found.pool_id, moved.pool_id
     finally:
         await env.db.close()
 

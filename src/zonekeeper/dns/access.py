@@ -29,10 +29,9 @@ from zonekeeper.storage import pools, serving, tsigkeys
 async def keyring(conn: AsyncConnection, qname: dns.name.Name) -> dict[dns.name.Name, dns.tsig.Key]:
     """The TSIG keys of the pool of the zone owning ``qname`` (none for a name we don't host)."""
     zone = await answer.find_zone(conn, qname)
-    pool = None if zone is None else await pools.get_pool(conn, zone.pool_id)
+    pool = None if zone is None else await _pool_of(conn, zone)
     if zone is None or pool is None:
         return {}
-    pool = await tsigkeys.resolve(conn, pool)
     keys = {**await _resource_keys(conn, zone), **transfers.pool_keys(pool.targets)}
     return {name: key.to_dnspython() for name, key in keys.items()}
 
@@ -42,12 +41,30 @@ async def transfer_policy(
 ) -> transfers.TransferPolicy | None:
     """Who may transfer ``zone`` (``networks``: the ``dns.allow_transfer`` setting); None
     when its pool is missing."""
+    pool = await _pool_of(conn, zone)
+    if pool is None:
+        return None
+    policy = transfers.TransferPolicy.of(pool.name, pool.nameservers, pool.targets, networks)
+    return dataclasses.replace(policy, accepted=await _resource_keys(conn, zone))
+
+
+async def _pool_of(conn: AsyncConnection, zone: serving.ServedZone) -> pools.Pool | None:
+    """The zone's pool, its targets' keys resolved; while the zone moves between pools, with
+    the old pool's nameservers and targets added: they keep serving it until the new pool
+    does, so they must still be able to fetch each new serial."""
     pool = await pools.get_pool(conn, zone.pool_id)
     if pool is None:
         return None
     pool = await tsigkeys.resolve(conn, pool)
-    policy = transfers.TransferPolicy.of(pool.name, pool.nameservers, pool.targets, networks)
-    return dataclasses.replace(policy, accepted=await _resource_keys(conn, zone))
+    old = None if zone.moving_from is None else await pools.get_pool(conn, zone.moving_from)
+    if old is None:
+        return pool
+    old = await tsigkeys.resolve(conn, old)
+    return dataclasses.replace(
+        pool,
+        nameservers=(*pool.nameservers, *old.nameservers),
+        targets=(*pool.targets, *old.targets),
+    )
 
 
 async def _resource_keys(

@@ -61,6 +61,8 @@ class Zone:
     """Whether the zone is shared with another project (API 2.1), when read with that."""
     hard_delete: bool = False
     """Deleted with ``X-Designate-Hard-Delete``: the nameservers remove their zone files too."""
+    moving_from: str | None = None
+    """The pool a pool move takes the zone away from, until the new pool serves it."""
 
 
 class TaskStatus(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, select, update
+from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain.models import Action, Status, Zone
@@ -64,9 +64,10 @@ async def _requeue(
 
 async def zone_names_in_pool(conn: AsyncConnection, pool_id: str) -> dict[str, str]:
     """{zone name: zone id} of the pool's zones that should exist on its targets (not the ones
-    being deleted)."""
+    being deleted; those moving away from it still do, until the move removes them)."""
     stmt = select(zones.c.name, zones.c.id).where(
-        zones.c.pool_id == pool_id, zones.c.action != Action.DELETE.value
+        or_(zones.c.pool_id == pool_id, zones.c.moving_from_pool_id == pool_id),
+        zones.c.action != Action.DELETE.value,
     )
     return {row.name: row.id for row in await conn.execute(stmt)}
 

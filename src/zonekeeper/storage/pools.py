@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -166,8 +166,12 @@ async def delete_pool(conn: AsyncConnection, pool_id: str) -> None:
 
 
 async def count_zones(conn: AsyncConnection, pool_id: str) -> int:
-    """How many zones the pool holds, those being deleted included."""
-    stmt = select(func.count()).select_from(zones).where(zones.c.pool_id == pool_id)
+    """How many zones the pool holds, those being deleted or moved away from it included."""
+    stmt = (
+        select(func.count())
+        .select_from(zones)
+        .where(or_(zones.c.pool_id == pool_id, zones.c.moving_from_pool_id == pool_id))
+    )
     return int((await conn.execute(stmt)).scalar_one())
 
 

@@ -33,6 +33,8 @@ class ServedZone:
     serial: int
     pool_id: str = DEFAULT_POOL_ID
     """Whose TSIG keys and transfer ACL apply."""
+    moving_from: str | None = None
+    """The pool a pool move takes the zone from: its keys and ACL apply too meanwhile."""
 
 
 RecordRow = tuple[str, str, int, bytes]
@@ -82,7 +84,14 @@ async def find_zone(conn: AsyncConnection, candidates: Collection[str]) -> Serve
     if not candidates:
         return None
     stmt = (
-        select(zones.c.id, zones.c.name, zones.c.ttl, zones.c.serial, zones.c.pool_id)
+        select(
+            zones.c.id,
+            zones.c.name,
+            zones.c.ttl,
+            zones.c.serial,
+            zones.c.pool_id,
+            zones.c.moving_from_pool_id,
+        )
         .where(
             zones.c.name.in_(candidates),
             zones.c.action != Action.DELETE.value,
@@ -96,7 +105,7 @@ async def find_zone(conn: AsyncConnection, candidates: Collection[str]) -> Serve
         .limit(1)
     )
     row = (await conn.execute(stmt)).first()
-    return None if row is None else ServedZone(row.id, row.name, row.ttl, row.serial, row.pool_id)
+    return None if row is None else ServedZone(*row)
 
 
 async def records_at(

@@ -94,6 +94,9 @@ zones = Table(
     Column("transfer_status", String(16)),
     Column("transfer_reason", String(32)),
     Column("transfer_error", Text),
+    # The pool a pool move takes the zone away from: it stays on that pool's targets until
+    # the new pool is proven to serve it (NULL: not moving).
+    Column("moving_from_pool_id", UUID),
     UniqueConstraint("name", "pool_id", name="uq_zones_name_pool"),
     Index("ix_zones_pending", "status", "next_attempt_at"),
     Index("ix_zones_next_transfer", "next_transfer_at"),

@@ -43,6 +43,7 @@ def from_row(row: Row[Any]) -> Zone:
         last_error=row.last_error,
         shared=bool(row._mapping.get("shared", False)),
         hard_delete=row.hard_delete,
+        moving_from=row._mapping.get("moving_from_pool_id"),
     )
 
 

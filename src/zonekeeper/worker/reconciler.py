@@ -16,15 +16,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import dns.rrset
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper import backends
 from zonekeeper.domain import transfers
 from zonekeeper.domain.models import Action, NameserverState, TargetState, Zone
+from zonekeeper.service import context
+from zonekeeper.service import pools as pool_service
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import changes, claims, nameserver_states, pools, target_states, tsigkeys
 from zonekeeper.storage import recordsets as recordset_rows
 from zonekeeper.storage import zones as zone_rows
-from zonekeeper.worker import plan, probe, targets
+from zonekeeper.worker import moves, plan, probe, targets
 from zonekeeper.worker.plan import Observation, Reason, Verdict
 
 log = logging.getLogger(__name__)
@@ -112,35 +115,51 @@ class Worker:
             return await claims.claim(conn, zone, now, now + LEASE)
 
     async def reconcile(self, zone: Zone) -> None:
-        """One attempt: provision targets, NOTIFY, poll serials, record the outcome."""
+        """One attempt: provision targets, NOTIFY, poll serials, record the outcome (for a
+        zone moving between pools, one step of the move: see ``worker/moves.py``)."""
         self.stats["reconciled"] += 1
         deleting = zone.action == Action.DELETE
         async with self.env.db.read() as conn:
             pool = await pools.get_pool(conn, zone.pool_id)
             pool = pool and await tsigkeys.resolve(conn, pool)  # targets' keys by tsigkey_id
+            old = await moves.old_pool(conn, zone)
             known = {s.target: s for s in await target_states.for_zone(conn, zone.id)}
             soa = None if deleting else await recordset_rows.soa_data(conn, zone)
+            narrowed = True
+            if old is not None and pool is not None and not deleting:
+                narrowed = await moves.narrowed(conn, zone, pool)
         if pool is None:
             raise RuntimeError(f"zone {zone.id} refers to a missing pool {zone.pool_id}")
+        if deleting and old:
+            pool, old = moves.merged(pool, old), None  # deleted mid-move: gone from both
         provisioned = await asyncio.gather(
             *(self._provision(zone, target, known, deleting) for target in pool.targets)
         )
         if any(state is not known.get(state.target) for state in provisioned):
-            await self._save_targets(zone, provisioned)
+            kept = moves.kept_states(known.values(), old, provisioned)
+            await self._save_targets(zone, [*provisioned, *kept])
         nameservers = _addresses(pool.nameservers)
         notified: dict[tuple[str, int], Reason | None] = {}
         if not deleting:
             # Targets provisioned just now are fetching the zone already; the others are
-            # asked for the new serial alongside the NOTIFY.
-            holding = [t for t in pool.targets if _is_active(known.get(targets.describe(t)))]
-            notified, _ = await asyncio.gather(
-                self._notify(zone, soa, pool), self._refresh(zone, holding)
-            )
+            # asked for the new serial alongside the NOTIFY. While moving, the old pool
+            # learns each serial too (the NS set naming both pools, then the narrowed one).
+            serving = [pool, *([old] if old else [])]
+            holding = [
+                t for p in serving for t in p.targets if _is_active(known.get(targets.describe(t)))
+            ]
+            notices = asyncio.gather(*(self._notify(zone, soa, p) for p in serving))
+            outcomes, _ = await asyncio.gather(notices, self._refresh(zone, holding))
+            notified = outcomes[0]  # the new pool's: only its nameservers are judged
         polled = await self._poll(zone, nameservers, deleting)
-        if polled is not None:
-            verdict, observations = polled
-            verdict = plan.explain(verdict, notified)
-            await self._record(zone, verdict, observations, deleting, provisioned)
+        if polled is None:
+            return
+        verdict = plan.explain(polled[0], notified)
+        errors = _target_error(provisioned)
+        if old and verdict.done and errors is None:
+            await self._next_move_step(zone, pool, old, narrowed, provisioned, polled[1])
+            return
+        await self._record(zone, verdict, polled[1], deleting, errors)
 
     async def _provision(
         self,
@@ -244,11 +263,11 @@ class Worker:
         verdict: Verdict,
         observations: list[Observation],
         deleting: bool,
-        provisioned: Sequence[TargetState],
+        target_error: str | None,
     ) -> None:
+        """Record an attempt's outcome: ACTIVE (or purged) when done, else a failed attempt."""
         now = self.env.now()
         states = [_state(o, verdict, now) for o in observations]
-        target_error = "; ".join(t.last_error for t in provisioned if t.last_error) or None
         async with self.env.db.transaction() as conn:
             current = await zone_rows.lock(conn, zone.id)
             if current is None or (current.serial, current.action) != (zone.serial, zone.action):
@@ -272,6 +291,59 @@ class Worker:
                 conn, zone.id, reason, now + timedelta(seconds=delay), self.settings.max_attempts
             )
             await nameserver_states.replace(conn, zone.id, states)
+
+    async def _next_move_step(
+        self,
+        zone: Zone,
+        pool: pools.Pool,
+        old: pools.Pool,
+        narrowed: bool,
+        provisioned: Sequence[TargetState],
+        observations: list[Observation],
+    ) -> None:
+        """The new pool serves the zone's serial: narrow its NS set to the new pool (step 2),
+        or, once that is served, remove it from the old pool (step 3) and end the move."""
+        if not narrowed:
+            async with self.env.db.transaction() as conn:
+                if await self._still(conn, zone):
+                    hostnames = moves.hostnames(pool)
+                    ctx = context.internal()
+                    await pool_service.rewrite_apex(conn, ctx, zone.id, hostnames, self.env.now())
+            return  # a new serial: it is due again at once
+        removed = await asyncio.gather(
+            *(self._provision(zone, t, {}, True) for t in moves.leaving_targets(pool, old))
+        )
+        leaving = moves.leaving_nameservers(pool, old)
+        polled = await self._poll(zone, leaving, True) if leaving else (plan.Verdict(True, {}), [])
+        if polled is None:
+            return
+        verdict, gone = polled
+        if not verdict.done or _target_error(removed) is not None:
+            error = f"leaving pool {old.name}: " + (
+                _target_error(removed) or plan.describe(verdict.lagging)
+            )
+            lagging = plan.Verdict(False, verdict.lagging)
+            await self._record(zone, lagging, [*observations, *gone], False, error)
+            return
+        now = self.env.now()
+        states = [_state(o, plan.Verdict(True, {}), now) for o in observations]
+        async with self.env.db.transaction() as conn:
+            if await self._still(conn, zone):
+                await zone_rows.update_zone(conn, zone.id, {"moving_from_pool_id": None})
+                await target_states.replace(conn, zone.id, provisioned)
+                if await changes.mark_propagated(conn, zone.id, zone.serial, now):
+                    self.stats["propagated"] += 1
+                await nameserver_states.replace(conn, zone.id, states)
+        log.info("zone %s (%s) moved from pool %s to %s", zone.name, zone.id, old.name, pool.name)
+
+    async def _still(self, conn: AsyncConnection, zone: Zone) -> bool:
+        """Lock the zone; whether it is still as this attempt read it (serial, action, move)."""
+        current = await zone_rows.lock(conn, zone.id)
+        return current is not None and (current.serial, current.action, current.moving_from) == (
+            zone.serial,
+            zone.action,
+            zone.moving_from,
+        )
 
 
 @dataclass(slots=True)
@@ -297,6 +369,11 @@ async def _wait_for(event: asyncio.Event, seconds: float) -> bool:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), seconds)
     return event.is_set()
+
+
+def _target_error(states: Sequence[TargetState]) -> str | None:
+    """The targets' failures, joined; None when every call succeeded."""
+    return "; ".join(t.last_error for t in states if t.last_error) or None
 
 
 def _is_active(state: TargetState | None) -> bool:
