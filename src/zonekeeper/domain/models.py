@@ -60,6 +60,8 @@ class Zone:
     """Why the last reconcile attempt did not finish, naming each lagging nameserver."""
     shared: bool = False
     """Whether the zone is shared with another project (API 2.1), when read with that."""
+    request_id: str | None = None
+    """The API request id of the zone's last change (one trace per change)."""
 
 
 class TaskStatus(StrEnum):
@@ -169,6 +171,9 @@ class NameserverState:
     """Machine-readable cause when not ACTIVE: behind, refused, timeout, not_authoritative, …"""
     last_error: str | None
     checked_at: datetime | None
+    served_at: datetime | None = None
+    """When the attempt that wrote this state first saw the nameserver serving
+    ``served_serial`` (None when it did not serve the zone's serial)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,6 +213,7 @@ def new_zone(ctx: RequestContext, env: ServiceEnv, new: NewZone, serial: int) ->
         created_at=env.now(),
         updated_at=None,
         transferred_at=None,
+        request_id=ctx.request_id or None,
     )
 
 
@@ -355,6 +356,7 @@ async def delete(
             action=Action.DELETE,
             version=zone.version + 1,
             updated_at=now,
+            request_id=ctx.request_id or None,
         )
         await zone_rows.update_zone(conn, zone.id, _deleting_columns(zone))
     env.db.wake_worker()
@@ -396,6 +398,7 @@ def _deleting_columns(zone: Zone) -> dict[str, Any]:
         "attempts": 0,
         "next_attempt_at": zone.updated_at,
         "last_error": None,
+        "request_id": zone.request_id,
     }
 
 

@@ -42,6 +42,7 @@ def from_row(row: Row[Any]) -> Zone:
         attempts=row.attempts,
         last_error=row.last_error,
         shared=bool(row._mapping.get("shared", False)),
+        request_id=row.request_id,
     )
 
 
@@ -69,6 +70,7 @@ def to_row(zone: Zone) -> dict[str, Any]:
         "created_at": zone.created_at,
         "updated_at": zone.updated_at,
         "transferred_at": zone.transferred_at,
+        "request_id": zone.request_id,
     }
 
 
