@@ -156,7 +156,9 @@ class App:
             log.info("worker running, woken by %s", wakeups)
         if self.sink is not None:
             self._tasks.append(asyncio.create_task(self.sink.run()))
-        self._tasks.append(asyncio.create_task(statuses.heartbeat_forever(self.env, self._stats)))
+        self._tasks.append(
+            asyncio.create_task(statuses.heartbeat_forever(self.env, self.role_stats))
+        )
         if self._probe_socket is not None:
             app = probes.standalone(self.health, self.metrics)
             self._probe, task = await api_server.start(
@@ -164,7 +166,7 @@ class App:
             )
             self._tasks.append(task)
 
-    def _stats(self) -> dict[str, dict[str, Any]]:
+    def role_stats(self) -> dict[str, dict[str, Any]]:
         """Each role's counters, for its heartbeat (the worker's with its latest canaries)."""
         stats: dict[str, dict[str, Any]] = {}
         if Role.API in self.roles:

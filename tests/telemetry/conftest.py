@@ -37,12 +37,20 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def running(tmp_path: Path, clock: Clock) -> AsyncIterator[zonekeeper_app.App]:
+def telemetry() -> dict[str, object]:
+    """The ``telemetry`` settings of ``running`` (a test module may override it)."""
+    return {"listen": "127.0.0.1:0", "ready_backlog_seconds": 30}
+
+
+@pytest.fixture
+async def running(
+    tmp_path: Path, clock: Clock, telemetry: dict[str, object]
+) -> AsyncIterator[zonekeeper_app.App]:
     settings = Settings(
         data_dir=tmp_path,
         api={"listen": "127.0.0.1:0"},
         dns={"listen": "127.0.0.1:0"},
-        telemetry={"listen": "127.0.0.1:0", "ready_backlog_seconds": 30},
+        telemetry=telemetry,
         worker={
             "poll_timeout": 0.2,
             "poll_retry_interval": 0.01,
