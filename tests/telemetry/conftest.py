@@ -54,7 +54,7 @@ async def running(
         worker={
             "poll_timeout": 0.2,
             "poll_retry_interval": 0.01,
-            "max_attempts": 2,
+            "max_attempts": 1,
             "poll_max_interval": 0.5,
         },
     )

@@ -141,7 +141,7 @@ async def test_a_stopped_nameserver_moves_the_gauges_and_fires_the_alerts(
     assert value(broken, "zonekeeper_zones_pending", older_than="0") == 0
     assert value(broken, "zonekeeper_nameserver_zones_behind", **labels) == 1
     assert value(broken, "zonekeeper_nameserver_lag_seconds", **labels) > 600
-    assert value(broken, "zonekeeper_reconcile_attempts_total", outcome="failed") >= 2
+    assert value(broken, "zonekeeper_reconcile_attempts_total", outcome="failed") >= 1
     # No process heartbeated since the clock jumped ten minutes: they look gone, and are
     # reported so.
     silent = [{"service": s, "host": socket.gethostname()} for s in ("api", "mdns", "worker")]
