@@ -13,6 +13,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from prometheus_client import Counter, Histogram
+
 from zonekeeper.api import errors
 from zonekeeper.api.middleware import ASGIApp, Message, Receive, Scope, Send
 from zonekeeper.telemetry import logs
@@ -23,6 +25,9 @@ class ObserveMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        self._series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+        """The labelled children by (route, method, status), looked up once each: ``labels()``
+        takes a lock and builds keys on every call (bounded: routes are templates)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,10 +47,20 @@ class ObserveMiddleware:
             await self.app(scope, receive, observed_send)
         finally:
             logs.request_id.reset(token)
-            route, method = _route(scope), scope["method"]
-            self.metrics.api_requests.labels(route, method, str(status)).inc()
-            elapsed = time.perf_counter() - started
-            self.metrics.api_latency.labels(route, method).observe(elapsed)
+            count, latency = self._children(_route(scope), scope["method"], status)
+            count.inc()
+            latency.observe(time.perf_counter() - started)
+
+    def _children(self, route: str, method: str, status: int) -> tuple[Counter, Histogram]:
+        key = (route, method, str(status))
+        found = self._series.get(key)
+        if found is None:
+            found = (
+                self.metrics.api_requests.labels(*key),
+                self.metrics.api_latency.labels(route, method),
+            )
+            self._series[key] = found
+        return found
 
 
 def _route(scope: Scope) -> str:
