@@ -17,6 +17,7 @@ import dns.opcode
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.config import DnsSettings
@@ -102,6 +103,7 @@ class Responder:
         self._settings = settings
         self._stats = stats
         self._metrics = metrics or Metrics()
+        self._answered: dict[tuple[int | None, int], Counter] = {}
         self._tsig_log = throttle.LogThrottle(TSIG_LOG_INTERVAL)
 
     async def respond(
@@ -368,9 +370,12 @@ class Responder:
         return response.to_wire(max_size=TCP_MAX)
 
     def _count_rcode(self, query: dns.message.Message, rcode: dns.rcode.Rcode) -> None:
-        qtype = dns.rdatatype.to_text(query.question[0].rdtype) if query.question else "none"
-        label = qtype if qtype in _QTYPES else "other"
-        self._metrics.dns_queries.labels(label, _rcode_text(rcode)).inc()
+        rdtype = query.question[0].rdtype if query.question else None
+        counter = self._answered.get((rdtype, rcode))
+        if counter is None:  # labels() takes a lock: each series is looked up once
+            counter = self._metrics.dns_queries.labels(_qtype_label(rdtype), _rcode_text(rcode))
+            self._answered[(rdtype, rcode)] = counter
+        counter.inc()
         name = _RCODE_STATS.get(rcode)
         if name is not None:
             self._count(name)
@@ -387,6 +392,13 @@ def _size_limit(query: dns.message.Message, tcp: bool) -> int:
     if query.edns >= 0:
         return min(max(query.payload, UDP_MIN), TCP_MAX)
     return UDP_MIN
+
+
+def _qtype_label(rdtype: int | None) -> str:
+    if rdtype is None:
+        return "none"
+    qtype = dns.rdatatype.to_text(dns.rdatatype.RdataType(rdtype))
+    return qtype if qtype in _QTYPES else "other"
 
 
 def _rcode_text(rcode: int) -> str:
