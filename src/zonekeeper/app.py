@@ -117,7 +117,9 @@ class App:
             # Bound before anything starts, so an address in use stops us before we serve.
             self._api_socket = _listen_socket(self.settings.api.listen)
         if self.settings.telemetry.listen:
-            self._probe_socket = _listen_socket(self.settings.telemetry.listen, "telemetry")
+            self._probe_socket = _listen_socket(
+                self.settings.telemetry.listen, "telemetry listener", 9101
+            )
         if self.mini_dns is not None:
             try:
                 dns_host, dns_port = await self.mini_dns.start()
@@ -321,10 +323,10 @@ def inventory(settings: Settings) -> dict[str, ExistingIds]:
     return found
 
 
-def _listen_socket(listen: str, what: str = "API") -> socket.socket:
+def _listen_socket(listen: str, what: str = "API", default_port: int = 9001) -> socket.socket:
     """A TCP socket listening on ``listen`` (HOST:PORT, the first address HOST resolves to).
     Raises ListenError."""
-    host, port = parse_hostport(listen, 9001)
+    host, port = parse_hostport(listen, default_port)
     try:
         return api_server.listen(host, port)
     except OSError as error:

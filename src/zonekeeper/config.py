@@ -143,9 +143,10 @@ class WorkerSettings(_Section):
 class TelemetrySettings(_Section):
     listen: str = ""
     """HOST:PORT of a small HTTP listener serving `/healthz`, `/readyz` and `/metrics` for this
-    process (any role; port 0 picks a free port, logged). Empty: none. The API serves the same
-    three paths on its own port; worker, mdns and sink processes need this to be scraped, and so
-    does each API process when several share one port (each process has its own metrics)."""
+    process (any role; port 0 picks a free port, logged; no port: 9101). Empty: none. The API
+    serves the same three paths on its own port; worker, mdns and sink processes need this to
+    be scraped, and so does each API process when several share one port (each process has
+    its own metrics)."""
     ready_backlog_seconds: float = Field(default=60.0, gt=0)
     """A worker is not ready while a zone has been due for longer than this (its backlog is
     not being worked off)."""
