@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 DEB_PACKAGES := bind9-dnsutils python3-venv bind9 bind9-utils pdns-server pdns-backend-sqlite3 sqlite3
 # Chromium drives the web UI's tests (Playwright uses Debian's browser; it downloads none).
 DEB_PACKAGES += chromium
+# promtool (in Debian's prometheus package) evaluates docs/prometheus-alerts.yml in the tests.
+DEB_PACKAGES += prometheus
 RUN_PACKAGES := python3-venv bind9-dnsutils
 BENCH_PACKAGES := wrk
 # Keystone and tempest, each in a venv of its own (their pins differ from ours and each other's),

@@ -13,13 +13,14 @@ MAY_IMPORT = {
     "domain": set(),
     "storage": {"domain"},
     "service": {"domain", "storage", "config"},
-    "api": {"service", "domain", "config"},
-    "dns": {"domain", "storage", "config"},
-    "worker": {"service", "storage", "backends", "domain", "config"},
+    "api": {"service", "domain", "config", "telemetry"},
+    "dns": {"domain", "storage", "config", "telemetry"},
+    "worker": {"service", "storage", "backends", "domain", "config", "telemetry"},
     "backends": {"domain"},
-    "sink": {"service", "domain", "config"},
+    "sink": {"service", "domain", "config", "telemetry"},
     "integrations": {"domain", "config"},
     "web": {"service", "domain", "config"},
+    "telemetry": set(),
 }
 """Every package but ``cli`` (the composition's top, which may import anything). ``web`` reaches
 the API as an ASGI app it is handed (web/app.py), so it never imports ``api``."""

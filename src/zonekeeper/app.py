@@ -7,29 +7,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import resource
 import signal
 import socket
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from zonekeeper.api import probes
 from zonekeeper.api import server as api_server
 from zonekeeper.api.app import create_app
 from zonekeeper.config import Settings, connect_address, parse_hostport
 from zonekeeper.dns.server import MiniDns
 from zonekeeper.integrations import keystone, neutron, nova
-from zonekeeper.service import policy, statuses
+from zonekeeper.service import policy, readiness, statuses
 from zonekeeper.service import pools as pool_service
-from zonekeeper.service.env import ExistingIds, ServiceEnv
+from zonekeeper.service.env import ExistingIds, ServiceEnv, utcnow
 from zonekeeper.sink.consumer import Consumer
+from zonekeeper.sink.metrics import SinkCollector
 from zonekeeper.storage import migrate
 from zonekeeper.storage.database import Database
+from zonekeeper.telemetry.health import Health
+from zonekeeper.telemetry.metrics import Metrics
 from zonekeeper.web import app as web_app
-from zonekeeper.worker import audit, managed_audit
+from zonekeeper.worker import audit, canary, figures, managed_audit
 from zonekeeper.worker.reconciler import Worker
 from zonekeeper.worker.refresher import Refresher
 
@@ -62,6 +68,8 @@ class App:
     settings: Settings
     env: ServiceEnv
     roles: frozenset[Role]
+    metrics: Metrics = field(default_factory=Metrics)
+    health: Health = field(default_factory=Health)
     mini_dns: MiniDns | None = None
     worker: Worker | None = None
     refresher: Refresher | None = None
@@ -70,6 +78,22 @@ class App:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _api: api_server.Server | None = None
     _api_socket: socket.socket | None = None
+    dns_address: tuple[str, int] | None = None
+    """Where the mini-DNS answers (the default pool's nameserver while that is embedded)."""
+    canaries: dict[str, Any] = field(default_factory=dict)
+    """The latest resolution probe per pool (worker/canary.py), heartbeated for `status`."""
+    _probe: api_server.Server | None = None
+    _probe_socket: socket.socket | None = None
+
+    @property
+    def api_address(self) -> tuple[str, int] | None:
+        """(host, port) the API listens on, once started."""
+        return _bound(self._api_socket)
+
+    @property
+    def telemetry_address(self) -> tuple[str, int] | None:
+        """(host, port) of the telemetry listener (``telemetry.listen``), once started."""
+        return _bound(self._probe_socket)
 
     async def serve(self) -> None:
         """Run the roles until SIGINT/SIGTERM, then stop cleanly."""
@@ -79,13 +103,14 @@ class App:
             loop.add_signal_handler(sig, stop.set)
         raise_open_files_limit()
         try:
-            await self._start()
+            await self.start()
             await stop.wait()
             log.info("stopping")
         finally:
-            await self._stop()
+            await self.stop()
 
-    async def _start(self) -> None:
+    async def start(self) -> None:
+        """Start the roles (and the listeners); returns once they serve. Pair with stop."""
         db = self.env.db
         if db.is_sqlite:
             # The embedded default migrates itself; shared databases use `zonekeeper db upgrade`.
@@ -95,6 +120,10 @@ class App:
         if Role.API in self.roles:
             # Bound before anything starts, so an address in use stops us before we serve.
             self._api_socket = _listen_socket(self.settings.api.listen)
+        if self.settings.telemetry.listen:
+            self._probe_socket = _listen_socket(
+                self.settings.telemetry.listen, "telemetry listener", 9101
+            )
         if self.mini_dns is not None:
             try:
                 dns_host, dns_port = await self.mini_dns.start()
@@ -107,11 +136,12 @@ class App:
             # While the default pool is the embedded one, this mini-DNS is its nameserver (with
             # several `mdns` processes, the last one started; they all serve the same data).
             address = (connect_address(dns_host), dns_port)
+            self.dns_address = address
             await pool_service.ensure_default_pool(self.env, [address])
         if self._api_socket is not None:
-            # First in _tasks: _stop lets it finish the requests in flight.
+            # First in _tasks: stop lets it finish the requests in flight.
             self._api, api_task = await api_server.start(
-                web_app.create(create_app(self.env), self.settings),
+                web_app.create(create_app(self.env, self.metrics, self.health), self.settings),
                 self.settings.api,
                 self._api_socket,
             )
@@ -123,6 +153,9 @@ class App:
             self.refresher = Refresher(self.env)
             self._tasks.append(asyncio.create_task(self.refresher.run()))
             self._tasks += [asyncio.create_task(job) for job in periodic_audits(self.env)]
+            if self.settings.telemetry.canary_zones:
+                probes_job = canary.periodic(self.env, self.metrics, self.canaries)
+                self._tasks.append(asyncio.create_task(probes_job))
             sweep = self.settings.worker.sweep_interval
             wakeups = (
                 "every commit (LISTEN/NOTIFY)"
@@ -132,11 +165,19 @@ class App:
             log.info("worker running, woken by %s", wakeups)
         if self.sink is not None:
             self._tasks.append(asyncio.create_task(self.sink.run()))
-        self._tasks.append(asyncio.create_task(statuses.heartbeat_forever(self.env, self._stats)))
+        self._tasks.append(
+            asyncio.create_task(statuses.heartbeat_forever(self.env, self.role_stats))
+        )
+        if self._probe_socket is not None:
+            app = probes.standalone(self.health, self.metrics)
+            self._probe, task = await api_server.start(
+                app, self.settings.api, self._probe_socket, "telemetry (/healthz /readyz /metrics)"
+            )
+            self._tasks.append(task)
 
-    def _stats(self) -> dict[str, dict[str, int]]:
-        """Each role's counters, for its heartbeat."""
-        stats: dict[str, dict[str, int]] = {}
+    def role_stats(self) -> dict[str, dict[str, Any]]:
+        """Each role's counters, for its heartbeat (the worker's with its latest canaries)."""
+        stats: dict[str, dict[str, Any]] = {}
         if Role.API in self.roles:
             stats["api"] = {}
         if self.mini_dns is not None:
@@ -145,23 +186,28 @@ class App:
             stats["worker"] = dict(self.worker.stats)
             if self.refresher is not None:
                 stats["worker"] |= self.refresher.stats
+            if self.canaries:
+                stats["worker"]["canaries"] = self.canaries
         if self.sink is not None:
             stats["sink"] = self.sink.report()
         return stats
 
-    async def _stop(self) -> None:
+    async def stop(self) -> None:
         """Stop accepting requests (letting in-flight ones finish), then everything else."""
         first = 0
         if self._api is not None:
             self._api.should_exit = True
             first = 1
+        if self._probe is not None:
+            self._probe.should_exit = True
         for task in self._tasks[first:]:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._api_socket is not None:
-            self._api_socket.close()  # idempotent; uvicorn closes it too once it has it
+        for listener in (self._api_socket, self._probe_socket):
+            if listener is not None:
+                listener.close()  # idempotent; uvicorn closes it too once it has it
         if self.mini_dns is not None:
             await self.mini_dns.stop()
         await self.env.db.close()
@@ -193,19 +239,63 @@ def periodic_audits(env: ServiceEnv) -> list[Coroutine[Any, Any, None]]:
     return audits
 
 
-def build(settings: Settings, roles: frozenset[Role] | None = None) -> App:
-    """Wire ``roles`` (default: those of ``serve``) from ``settings``; nothing is started or
-    opened until ``serve``."""
+def build(
+    settings: Settings,
+    roles: frozenset[Role] | None = None,
+    now: Callable[[], datetime] = utcnow,
+) -> App:
+    """Wire ``roles`` (default: those of ``serve``) from ``settings``, on the clock ``now``
+    (naive UTC); nothing is started or opened until ``serve``."""
     roles = serve_roles(settings) if roles is None else roles
-    env = service_env(settings)
-    return App(
+    env = dataclasses.replace(service_env(settings), now=now)
+    metrics = Metrics()
+    app = App(
         settings=settings,
         env=env,
         roles=roles,
-        mini_dns=MiniDns(env.db, settings.dns) if Role.MDNS in roles else None,
-        worker=Worker(env) if Role.WORKER in roles else None,
+        metrics=metrics,
+        health=Health(settings.telemetry.ready_timeout),
+        mini_dns=MiniDns(env.db, settings.dns, metrics) if Role.MDNS in roles else None,
+        worker=Worker(env, metrics) if Role.WORKER in roles else None,
         sink=Consumer(env, settings.sink) if Role.SINK in roles else None,
     )
+    observe(app)
+    return app
+
+
+def observe(app: App) -> None:
+    """Wire the process's metrics and readiness checks to the roles it runs (docs/metrics.md,
+    README's health section): the database for all; the worker exports the database-wide
+    figures (one kind of process does, so they are not repeated by every API process)."""
+    env, metrics, health = app.env, app.metrics, app.health
+    env.db.on_transaction = metrics.db_transaction.observe
+
+    async def pool_in_use() -> None:
+        metrics.db_in_use.set(env.db.connections_in_use())
+
+    metrics.before_scrape(pool_in_use)
+    health.add("database", lambda: readiness.database_problem(env))
+    if app.worker is not None:
+        metrics.before_scrape(lambda: figures.refresh(env, metrics))
+        health.add("worker", lambda: figures.backlog_problem(env))
+    if app.mini_dns is not None:
+        mini_dns = app.mini_dns
+
+        async def mdns_problem() -> str | None:
+            return None if mini_dns.listening else "the mini-DNS is not listening"
+
+        health.add("mdns", mdns_problem)
+    if app.sink is not None:
+        sink = app.sink
+        metrics.add_collector(SinkCollector(sink))
+
+        async def sink_problem() -> str | None:
+            connection = sink.connection
+            if not sink.ready.is_set() or connection is None or connection.is_closed:
+                return "not consuming from the broker"
+            return None
+
+        health.add("sink", sink_problem)
 
 
 def service_env(settings: Settings) -> ServiceEnv:
@@ -242,14 +332,21 @@ def inventory(settings: Settings) -> dict[str, ExistingIds]:
     return found
 
 
-def _listen_socket(listen: str) -> socket.socket:
+def _listen_socket(listen: str, what: str = "API", default_port: int = 9001) -> socket.socket:
     """A TCP socket listening on ``listen`` (HOST:PORT, the first address HOST resolves to).
     Raises ListenError."""
-    host, port = parse_hostport(listen, 9001)
+    host, port = parse_hostport(listen, default_port)
     try:
         return api_server.listen(host, port)
     except OSError as error:
-        raise ListenError(f"the API cannot listen on {listen}: {_why(error)}") from error
+        raise ListenError(f"the {what} cannot listen on {listen}: {_why(error)}") from error
+
+
+def _bound(listener: socket.socket | None) -> tuple[str, int] | None:
+    if listener is None or listener.fileno() < 0:
+        return None
+    host, port = listener.getsockname()[:2]
+    return str(host), int(port)
 
 
 def _why(error: OSError) -> str:

@@ -149,6 +149,26 @@ class WorkerSettings(_Section):
     """SECONDARY zones transferred at the same time by one worker."""
 
 
+class TelemetrySettings(_Section):
+    listen: str = ""
+    """HOST:PORT of a small HTTP listener serving `/healthz`, `/readyz` and `/metrics` for this
+    process (any role; port 0 picks a free port, logged; no port: 9101). Empty: none. The API
+    serves the same three paths on its own port; worker, mdns and sink processes need this to
+    be scraped, and so does each API process when several share one port (each process has
+    its own metrics)."""
+    ready_backlog_seconds: float = Field(default=60.0, gt=0)
+    """A worker is not ready while a zone has been due for longer than this (its backlog is
+    not being worked off)."""
+    ready_timeout: float = Field(default=2.0, gt=0)
+    """Seconds each readiness check may take before it counts as failed."""
+    canary_zones: dict[str, str] = Field(default_factory=dict)
+    """Resolution probes: pool name -> the name of an existing zone in that pool. The worker
+    writes a TXT record `_canary.<zone>` there every `canary_interval` seconds and measures
+    when each of the pool's nameservers answers it. Empty: no probes."""
+    canary_interval: float = Field(default=60.0, gt=0)
+    """Seconds between canary writes (per pool)."""
+
+
 class QuotaSettings(_Section):
     zones: int = 10
     """Zones per project (-1 = unlimited)."""
@@ -402,6 +422,9 @@ class Settings(BaseSettings):
     MariaDB). Empty: SQLite in data_dir."""
     log_level: str = "INFO"
     """Python logging level for every role."""
+    log_format: Literal["plain", "json"] = "plain"
+    """`plain`: one readable line per event. `json`: one JSON object per line (time, level,
+    logger, message, request_id when the event belongs to a traced change)."""
     nameserver_hostname: str = "ns1.zonekeeper.test."
     """Apex NS (and SOA MNAME) of zones in the built-in default pool."""
     api: ApiSettings = Field(default_factory=ApiSettings)
@@ -410,6 +433,7 @@ class Settings(BaseSettings):
     quotas: QuotaSettings = Field(default_factory=QuotaSettings)
     zones: ZoneDefaults = Field(default_factory=ZoneDefaults)
     sink: SinkSettings = Field(default_factory=SinkSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     network_api: NetworkApiSettings = Field(default_factory=NetworkApiSettings)
     compute_api: ComputeApiSettings = Field(default_factory=ComputeApiSettings)
     keystone_authtoken: KeystoneAuthtokenSettings = Field(default_factory=KeystoneAuthtokenSettings)

@@ -19,7 +19,9 @@ from zonekeeper.api import (
     imports,
     limits,
     middleware,
+    observe,
     pools,
+    probes,
     quotas,
     recordsets,
     service_statuses,
@@ -31,6 +33,8 @@ from zonekeeper.api import (
     zones,
 )
 from zonekeeper.service.env import ServiceEnv
+from zonekeeper.telemetry.health import Health
+from zonekeeper.telemetry.metrics import Metrics
 
 TITLE: Final = "Zonekeeper DNS API"
 API_VERSION: Final = "2.4"
@@ -62,10 +66,16 @@ class Versions(BaseModel):
     versions: list[Version]
 
 
-def create_app(env: ServiceEnv) -> FastAPI:
-    """The API application serving ``env``. Building it does no I/O."""
+def create_app(
+    env: ServiceEnv, metrics: Metrics | None = None, health: Health | None = None
+) -> FastAPI:
+    """The API application serving ``env``, counting into ``metrics`` and answering
+    ``/readyz`` from ``health`` (fresh ones when not given: no checks). Building it does no
+    I/O."""
+    metrics = metrics or Metrics()
     app = FastAPI(title=TITLE, version=API_VERSION, redoc_url=None)
     app.state.env = env
+    probes.install(app, health or Health(), metrics)
     app.add_api_route("/", versions, methods=["GET"], response_model=Versions, tags=["versions"])
     # Before zones: /v2/zones/tasks/... must not be taken for /v2/zones/{zone_id}/...
     app.include_router(imports.router)
@@ -82,6 +92,7 @@ def create_app(env: ServiceEnv) -> FastAPI:
     authenticate = auth.authenticator(env)
     if authenticate is not None:  # inside the edge middleware: refusals carry a request id
         app.add_middleware(auth.AuthMiddleware, authenticate=authenticate)
+    app.add_middleware(observe.ObserveMiddleware, metrics=metrics)
     app.add_middleware(
         middleware.EdgeMiddleware,
         max_body_bytes=env.settings.api.max_body_bytes,

@@ -2,8 +2,9 @@
 
 * ``keystone``: a Keystone token in X-Auth-Token, validated by keystonemiddleware
   (api/keystone.py); ``token``: a built-in API token (service/tokens.py). Both run in
-  :class:`AuthMiddleware`, which answers 401 on every path but the version root ``/`` when
-  the token is missing or not valid, and leaves the caller (project, user, roles) in the scope.
+  :class:`AuthMiddleware`, which answers 401 on every path but the version root ``/`` and
+  the probes (``OPEN_PATHS``) when the token is missing or not valid, and leaves the caller
+  (project, user, roles) in the scope.
 * ``noauth``, Designate's: trusted headers, no token needed.
 
 With every strategy the admin headers below apply (checked by their policy rules).
@@ -47,8 +48,9 @@ _TRUE_STRINGS: Final = frozenset({"1", "t", "true", "on", "y", "yes"})
 
 CALLER: Final = "zonekeeper.caller"
 """The ASGI scope key under which :class:`AuthMiddleware` leaves the authenticated Caller."""
-OPEN_PATHS: Final = frozenset({"/"})
-"""Paths served without a token: the version document, as in Designate."""
+OPEN_PATHS: Final = frozenset({"/", "/healthz", "/readyz", "/metrics"})
+"""Paths served without a token: the version document, as in Designate, and the probes
+(``/healthz``, ``/readyz``, ``/metrics``: api/probes.py)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,11 +107,11 @@ class Server(uvicorn.Server):
 
 
 async def start(
-    app: Any, settings: ApiSettings, listener: socket.socket
+    app: Any, settings: ApiSettings, listener: socket.socket, name: str = "API"
 ) -> tuple[Server, asyncio.Task[None]]:
     """Serve ``app`` on ``listener`` (from :func:`listen`, bound before anything else starts,
     so that an address in use stops the process first); returns once serving (the address is
-    logged)."""
+    logged, after ``name``)."""
     host, port = listener.getsockname()[:2]
     limits = Limits(read_timeout=settings.read_timeout, max_header_bytes=settings.max_header_bytes)
     cap = connection_cap(settings)
@@ -122,7 +122,7 @@ async def start(
             task.result()  # raises what stopped it
             raise RuntimeError("API server stopped while starting")
         await asyncio.sleep(0.01)
-    log.info("API listening on http://%s:%d", *address(server))
+    log.info("%s listening on http://%s:%d", name, *address(server))
     return server, task
 
 

@@ -14,8 +14,10 @@ from zonekeeper import __version__
 from zonekeeper.cli import audit as audit_cli
 from zonekeeper.cli import failure, options, pool, token
 from zonekeeper.cli import managed as managed_cli
+from zonekeeper.cli import status as status_cli
 from zonekeeper.cli import zone as zone_cli
 from zonekeeper.storage import migrate
+from zonekeeper.telemetry import logs
 
 app = typer.Typer(
     help="Zonekeeper: DNS-as-a-Service with a Designate-compatible v2 API.",
@@ -36,10 +38,8 @@ app.add_typer(zone_cli.app, name="zone", no_args_is_help=True)
 app.add_typer(token.app, name="token", no_args_is_help=True)
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def _logging(level: str, fmt: str = "plain") -> None:
+    logs.configure(level, fmt)
     if level.upper() != "DEBUG":
         # Alembic narrates every start ("Context impl SQLiteImpl."); its failures still show.
         logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -127,7 +127,7 @@ def _run_roles(
         service = build(settings, roles)
     except ValueError as error:  # a setting only a role can judge (a sink name template)
         failure.fail(str(error))
-    _logging(settings.log_level)
+    _logging(settings.log_level, settings.log_format)
     try:
         failure.run(service.serve())
     except ListenError as error:
@@ -160,29 +160,36 @@ def doctor(
     ] = None,
 ) -> None:
     """Walk the chain for ZONE (database, mini-DNS, each target, each nameserver) and name the
-    broken link. Exits 1 when something is broken."""
+    broken link, then show its last changes: the API request id of each (as in the logs and
+    the x-openstack-request-id header) and when each nameserver served it. Exits 1 when
+    something is broken."""
     from zonekeeper.service.env import ServiceEnv
     from zonekeeper.storage.database import Database
     from zonekeeper.worker import doctor as checks
+    from zonekeeper.worker import trace
 
     settings = options.settings(
         config_file, database_url=database_url, data_dir=data_dir, dns__listen=dns_listen
     )
 
-    async def run() -> list[checks.Finding]:
+    async def run() -> tuple[list[checks.Finding], list[trace.Step]]:
         await migrate.require_current(settings.effective_database_url())
         db = Database(settings.effective_database_url())
         try:
-            return await checks.diagnose(ServiceEnv(db=db, settings=settings), zone)
+            env = ServiceEnv(db=db, settings=settings)
+            findings = await checks.diagnose(env, zone)
+            found = await checks.find_zone(env, zone)
+            return findings, [] if found is None else await trace.last_changes(env, found)
         finally:
             await db.close()
 
-    findings = failure.run(run())
+    findings, steps = failure.run(run())
     for finding in findings:
         mark = "[green]ok[/green]  " if finding.ok else "[red]FAIL[/red]"
         console.print(
             f"{mark} {rich.markup.escape(finding.where)}: {rich.markup.escape(finding.what)}"
         )
+    status_cli.print_changes(console, steps)
     if not all(finding.ok for finding in findings):
         raise typer.Exit(1)
 
@@ -241,6 +248,20 @@ def sink(
 ) -> None:
     """Run only the sink: Nova and Neutron notifications from RabbitMQ into managed records."""
     _run_roles("sink", config_file, None, None, database_url, data_dir, sink__broker_url=broker_url)
+
+
+@app.command()
+def status(
+    config_file: options.ConfigOption = None,
+    database_url: options.DatabaseOption = None,
+    data_dir: options.DataDirOption = None,
+) -> None:
+    """Show every process's heartbeat (age, role counters), the zones PENDING and in ERROR,
+    and the latest resolution probes (`telemetry.canary_zones`): how long after the canary
+    record's write each nameserver answered it. Exits 1 when a process has not heartbeated
+    for a minute, a zone is in ERROR or a nameserver missed the latest canary."""
+    settings = options.settings(config_file, database_url=database_url, data_dir=data_dir)
+    raise typer.Exit(status_cli.run(console, settings))
 
 
 @app.command()

@@ -18,12 +18,14 @@ import dns.opcode
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.config import DnsSettings
 from zonekeeper.dns import access, answer, signing, throttle, wire, xfr
 from zonekeeper.storage import secondary, serving
 from zonekeeper.storage.database import Database
+from zonekeeper.telemetry.metrics import Metrics
 
 log = logging.getLogger("zonekeeper.dns")
 
@@ -57,6 +59,30 @@ _RCODE_STATS = {
     dns.rcode.SERVFAIL: "servfail",
     dns.rcode.BADVERS: "badvers",
 }
+_QTYPES = frozenset(
+    [
+        "A",
+        "AAAA",
+        "CNAME",
+        "MX",
+        "NS",
+        "PTR",
+        "SOA",
+        "SRV",
+        "TXT",
+        "CAA",
+        "DS",
+        "DNSKEY",
+        "NAPTR",
+        "SSHFP",
+        "ANY",
+        "AXFR",
+        "IXFR",
+        "none",
+    ]
+)
+"""Question types with a label of their own in ``zonekeeper_dns_queries``; any other is
+`other`, so that odd queries cannot add label values without bound."""
 TSIG_LOG_INTERVAL = 60.0
 """Seconds between logged TSIG rejections of one source address (the rest are only counted,
 in ``tsig_rejected``, and the next line says how many were not logged)."""
@@ -67,10 +93,18 @@ TCP_MAX = 65535
 class Responder:
     """Answers requests from the database. Counts into ``stats`` (see :data:`STATS`)."""
 
-    def __init__(self, db: Database, settings: DnsSettings, stats: dict[str, int]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: DnsSettings,
+        stats: dict[str, int],
+        metrics: Metrics | None = None,
+    ) -> None:
         self._db = db
         self._settings = settings
         self._stats = stats
+        self._metrics = metrics or Metrics()
+        self._answered: dict[tuple[int | None, int], Counter] = {}
         self._tsig_log = throttle.LogThrottle(TSIG_LOG_INTERVAL)
 
     async def respond(
@@ -146,7 +180,8 @@ class Responder:
                     f" ({held_back} more from it not logged)" if held_back else "",
                 )
             self._count("tsig_rejected")
-            self._count_rcode(dns.rcode.NOTAUTH)
+            self._metrics.dns_tsig_failures.inc()
+            self._count_rcode(query, dns.rcode.NOTAUTH)
             return signing.rejection(query, rejected.error, answer.OUR_PAYLOAD)
 
     async def _dispatch(
@@ -218,11 +253,12 @@ class Responder:
                 yield self._error(query, dns.rcode.REFUSED)
                 return
             self._count("axfr")
+            self._metrics.dns_transfers.labels("axfr").inc()
             soa = await xfr.soa_record(conn, zone)
             log.info("AXFR %s at serial %d to %s", zone.name, xfr.soa_serial(soa), source)
             limit = self._settings.axfr_message_bytes - signing.reserve(query)
             messages = xfr.axfr(conn, zone, query, limit, soa)
-            async for message in signing.signed(query, messages):
+            async for message in self._measured("axfr", signing.signed(query, messages)):
                 yield message
 
     async def _ixfr(
@@ -241,9 +277,22 @@ class Responder:
                 yield self._error(query, dns.rcode.REFUSED)
                 return
             self._count("ixfr")
+            self._metrics.dns_transfers.labels("ixfr").inc()
             messages = self._ixfr_messages(conn, zone, query, since, tcp)
-            async for message in signing.signed(query, messages):
+            async for message in self._measured("ixfr", signing.signed(query, messages)):
                 yield message
+
+    async def _measured(
+        self, kind: str, messages: AsyncIterator[bytes]
+    ) -> AsyncGenerator[bytes, None]:
+        """``messages``, their sizes added up into ``zonekeeper_dns_transfer_bytes``."""
+        size = 0
+        try:
+            async for message in messages:
+                size += len(message)
+                yield message
+        finally:
+            self._metrics.dns_transfer_bytes.labels(kind).observe(size)
 
     async def _may_transfer(
         self,
@@ -265,6 +314,7 @@ class Responder:
         kind = dns.rdatatype.to_text(query.question[0].rdtype)
         log.warning("refused %s of %s to %s: %s", kind, zone.name, source, reason)
         self._count("transfer_refused")
+        self._metrics.dns_transfers_refused.inc()
         return False
 
     async def _ixfr_messages(
@@ -293,6 +343,7 @@ class Responder:
                 yield message
             return
         self._count("ixfr_fallback_axfr")
+        self._metrics.dns_transfers.labels("ixfr_axfr").inc()
         log.info("IXFR %s from %d: the journal does not reach back, full zone", zone.name, since)
         if not tcp:
             yield xfr.only_soa(query, soa)
@@ -313,7 +364,7 @@ class Responder:
     ) -> bytes:
         """``response`` as wire within the client's limit; if it does not fit, the same header
         with empty sections and TC set, so the client retries over TCP."""
-        self._count_rcode(response.rcode())
+        self._count_rcode(query, response.rcode())
         limit = _size_limit(query, tcp)
         try:
             return response.to_wire(max_size=limit)
@@ -325,12 +376,18 @@ class Responder:
         return truncated.to_wire(max_size=limit)
 
     def _error(self, query: dns.message.Message, rcode: dns.rcode.Rcode) -> bytes:
-        self._count_rcode(rcode)
+        self._count_rcode(query, rcode)
         response = dns.message.make_response(query, our_payload=answer.OUR_PAYLOAD)
         response.set_rcode(rcode)
         return response.to_wire(max_size=TCP_MAX)
 
-    def _count_rcode(self, rcode: dns.rcode.Rcode) -> None:
+    def _count_rcode(self, query: dns.message.Message, rcode: dns.rcode.Rcode) -> None:
+        rdtype = query.question[0].rdtype if query.question else None
+        counter = self._answered.get((rdtype, rcode))
+        if counter is None:  # labels() takes a lock: each series is looked up once
+            counter = self._metrics.dns_queries.labels(_qtype_label(rdtype), _rcode_text(rcode))
+            self._answered[(rdtype, rcode)] = counter
+        counter.inc()
         name = _RCODE_STATS.get(rcode)
         if name is not None:
             self._count(name)
@@ -352,3 +409,17 @@ def _size_limit(query: dns.message.Message, tcp: bool) -> int:
 def _utcnow() -> datetime:
     """Naive UTC, as every stored timestamp."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _qtype_label(rdtype: int | None) -> str:
+    if rdtype is None:
+        return "none"
+    qtype = dns.rdatatype.to_text(dns.rdatatype.RdataType(rdtype))
+    return qtype if qtype in _QTYPES else "other"
+
+
+def _rcode_text(rcode: int) -> str:
+    try:
+        return dns.rcode.to_text(dns.rcode.Rcode(rcode))
+    except ValueError:
+        return str(rcode)

@@ -16,6 +16,7 @@ from typing import Any
 from zonekeeper.config import DnsSettings, parse_hostport
 from zonekeeper.dns.handler import STATS, Responder
 from zonekeeper.storage.database import Database
+from zonekeeper.telemetry.metrics import Metrics
 
 log = logging.getLogger("zonekeeper.dns")
 
@@ -30,10 +31,10 @@ class MiniDns:
     """Authoritative DNS from the database on UDP and TCP. ``stats`` counts requests by
     outcome (names in ``handler.STATS``)."""
 
-    def __init__(self, db: Database, settings: DnsSettings) -> None:
+    def __init__(self, db: Database, settings: DnsSettings, metrics: Metrics | None = None) -> None:
         self.stats: dict[str, int] = dict.fromkeys(STATS, 0)
         self._settings = settings
-        self._responder = Responder(db, settings, self.stats)
+        self._responder = Responder(db, settings, self.stats, metrics)
         self._tcp: asyncio.Server | None = None
         self._udp: asyncio.DatagramTransport | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -66,6 +67,11 @@ class MiniDns:
             raise
         self._tcp, self._udp = tcp, udp
         return bound_host, bound_port
+
+    @property
+    def listening(self) -> bool:
+        """Whether both sockets are bound (between start and stop)."""
+        return self._tcp is not None and self._udp is not None
 
     async def stop(self) -> None:
         """Close both sockets and cancel every request and connection in progress. Idempotent."""

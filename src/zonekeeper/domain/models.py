@@ -63,6 +63,8 @@ class Zone:
     """Deleted with ``X-Designate-Hard-Delete``: the nameservers remove their zone files too."""
     moving_from: str | None = None
     """The pool a pool move takes the zone away from, until the new pool serves it."""
+    request_id: str | None = None
+    """The API request id of the zone's last change (one trace per change)."""
 
 
 class TaskStatus(StrEnum):
@@ -172,6 +174,9 @@ class NameserverState:
     """Machine-readable cause when not ACTIVE: behind, refused, timeout, not_authoritative, …"""
     last_error: str | None
     checked_at: datetime | None
+    served_at: datetime | None = None
+    """When the attempt that wrote this state first saw the nameserver serving
+    ``served_serial`` (None when it did not serve the zone's serial)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,8 @@ class ZoneChange:
     soa: recordset_rows.SoaRecord
     serial: int
     now: datetime
+    request_id: str | None = None
+    """The API request making the change (its journal entry and the zone remember it)."""
     removed: list[RR] = field(default_factory=list)
     added: list[RR] = field(default_factory=list)
 
@@ -99,7 +101,8 @@ async def begin(
     policy.refuse_deleting(zone)
     assert found is not None  # visible() raised otherwise
     serial = next_serial(zone.serial, unix_time(now))
-    return ZoneChange(zone=zone, soa=found[1], serial=serial, now=now)
+    request_id = ctx.request_id or None
+    return ZoneChange(zone=zone, soa=found[1], serial=serial, now=now, request_id=request_id)
 
 
 async def commit(
@@ -126,8 +129,9 @@ async def commit(
         removed=((before.name, "SOA", before.ttl, soa.data), *change.removed),
         added=((after.name, "SOA", after.ttl, new_soa.data), *change.added),
     )
-    await change_rows.append(conn, before.id, entry, change.now)
-    await zone_rows.update_zone(conn, before.id, _zone_columns(after, change.now))
+    await change_rows.append(conn, before.id, entry, change.now, change.request_id)
+    columns = _zone_columns(after, change.now) | {"request_id": change.request_id}
+    await zone_rows.update_zone(conn, before.id, columns)
     return after
 
 

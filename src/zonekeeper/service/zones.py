@@ -242,6 +242,7 @@ def new_zone(ctx: RequestContext, env: ServiceEnv, new: NewZone, serial: int) ->
         created_at=env.now(),
         updated_at=None,
         transferred_at=None,
+        request_id=ctx.request_id or None,
     )
 
 
@@ -396,6 +397,7 @@ async def delete(
             version=zone.version + 1,
             updated_at=now,
             hard_delete=ctx.hard_delete,
+            request_id=ctx.request_id or None,
         )
         await zone_rows.update_zone(conn, zone.id, _deleting_columns(zone))
     env.db.wake_worker()
@@ -438,6 +440,7 @@ def _deleting_columns(zone: Zone) -> dict[str, Any]:
         "next_attempt_at": zone.updated_at,
         "last_error": None,
         "hard_delete": zone.hard_delete,
+        "request_id": zone.request_id,
     }
 
 

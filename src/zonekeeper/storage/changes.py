@@ -40,11 +40,19 @@ class Journalled:
     """The first entry is the SOA at ``to_serial``."""
 
 
-async def append(conn: AsyncConnection, zone_id: str, change: Journalled, now: datetime) -> None:
-    """Append ``change`` to the zone's journal."""
+async def append(
+    conn: AsyncConnection,
+    zone_id: str,
+    change: Journalled,
+    now: datetime,
+    request_id: str | None = None,
+) -> None:
+    """Append ``change`` (made by the API request ``request_id``, if any) to the zone's
+    journal."""
     await conn.execute(
         insert(zone_changes).values(
             zone_id=zone_id,
+            request_id=request_id or None,
             from_serial=change.from_serial,
             to_serial=change.to_serial,
             removed=[list(rr) for rr in change.removed],
@@ -167,3 +175,23 @@ async def purge_zone(conn: AsyncConnection, zone_id: str) -> None:
     for table in (zone_changes, records, recordsets, nameserver_states, target_states):
         await conn.execute(delete(table).where(table.c.zone_id == zone_id))
     await conn.execute(delete(zones).where(zones.c.id == zone_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Traced:
+    """One journal entry as `zonekeeper doctor` shows it."""
+
+    to_serial: int
+    committed_at: datetime
+    request_id: str | None
+
+
+async def recent(conn: AsyncConnection, zone_id: str, limit: int) -> list[Traced]:
+    """The zone's ``limit`` latest journal entries, newest first."""
+    stmt = (
+        select(zone_changes.c.to_serial, zone_changes.c.created_at, zone_changes.c.request_id)
+        .where(zone_changes.c.zone_id == zone_id)
+        .order_by(zone_changes.c.id.desc())
+        .limit(limit)
+    )
+    return [Traced(*row) for row in await conn.execute(stmt)]

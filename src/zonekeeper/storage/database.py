@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -38,6 +39,9 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self.on_transaction: Callable[[float], None] | None = None
+        """Told each write transaction's seconds (with SQLite's wait for the writer's turn),
+        committed or not: the process's metrics."""
         self._wakeup = asyncio.Event()
         # Secondary zones' transfers are due (a create, a NOTIFY, the xfr task).
         self._transfer_wakeup = asyncio.Event()
@@ -53,12 +57,22 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction: committed when the block exits normally, rolled back otherwise."""
-        if self._write_lock is None:
-            async with self.engine.begin() as conn:
+        started = time.perf_counter()
+        try:
+            if self._write_lock is None:
+                async with self.engine.begin() as conn:
+                    yield conn
+                return
+            async with self._write_lock, self.engine.begin() as conn:
                 yield conn
-            return
-        async with self._write_lock, self.engine.begin() as conn:
-            yield conn
+        finally:
+            if self.on_transaction is not None:
+                self.on_transaction(time.perf_counter() - started)
+
+    def connections_in_use(self) -> int:
+        """Connections of the pool checked out now (0 when the pool cannot tell)."""
+        checkedout = getattr(self.engine.pool, "checkedout", None)
+        return int(checkedout()) if callable(checkedout) else 0
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -98,9 +99,20 @@ def _make_sqlite_dir(url: str) -> None:
 
 def _require_sqlite_file(url: str) -> None:
     """Unmigrated when ``url`` is SQLite and its file does not exist (a stat, nothing made)."""
+    missing = missing_sqlite_file(url)
+    if missing is not None:
+        raise Unmigrated(missing)
+
+
+def missing_sqlite_file(url: str) -> str | None:
+    """ "no database at PATH" when ``url`` is SQLite and its file is not there, else None.
+    (A stat: an open connection would go on using a file removed or replaced meanwhile.)"""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
-        raise Unmigrated(f"no database at {parsed.database or url}")
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if not Path(parsed.database or "").is_file():
+        return f"no database at {parsed.database}"
+    return None
 
 
 async def _connect(engine: AsyncEngine, where: str) -> AsyncConnection:
@@ -113,6 +125,22 @@ async def _connect(engine: AsyncEngine, where: str) -> AsyncConnection:
         first_line = (str(reason).strip().splitlines() or [type(reason).__name__])[0]
         where = make_url(where).render_as_string(hide_password=True)
         raise Unreachable(f"cannot open the database {where}: {first_line}") from error
+
+
+async def schema_problem(conn: AsyncConnection) -> str | None:
+    """None when the database behind ``conn`` is at the code's head revision, else what it is
+    at (for readiness: reuses the caller's connection, opens nothing)."""
+    current = await conn.run_sync(_current_heads)
+    heads = _code_heads()
+    if set(current) == set(heads):
+        return None
+    return f"schema at {', '.join(current) or 'nothing'}, needs {', '.join(heads)}"
+
+
+@functools.cache
+def _code_heads() -> tuple[str, ...]:
+    """The head revisions of the migrations shipped with the code (read once)."""
+    return tuple(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
 def _current_heads(connection: Connection) -> tuple[str, ...]:

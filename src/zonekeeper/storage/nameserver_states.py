@@ -27,6 +27,7 @@ async def replace(conn: AsyncConnection, zone_id: str, states: Sequence[Nameserv
                     "reason": s.reason,
                     "last_error": s.last_error,
                     "checked_at": s.checked_at,
+                    "served_at": s.served_at,
                 }
                 for s in states
             ],
@@ -41,7 +42,14 @@ async def for_zone(conn: AsyncConnection, zone_id: str) -> list[NameserverState]
     )
     return [
         NameserverState(
-            r.host, r.port, r.served_serial, r.status, r.reason, r.last_error, r.checked_at
+            r.host,
+            r.port,
+            r.served_serial,
+            r.status,
+            r.reason,
+            r.last_error,
+            r.checked_at,
+            r.served_at,
         )
         for r in rows
     ]

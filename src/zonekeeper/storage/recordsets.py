@@ -374,3 +374,12 @@ async def inheriting_ttl(conn: AsyncConnection, zone_id: str) -> list[tuple[str,
         )
     )
     return [(row[0], row[1], row[2], row[3]) for row in await conn.execute(stmt)]
+
+
+async def find_id(conn: AsyncConnection, zone_id: str, name: str, rtype: str) -> str | None:
+    """The id of the zone's recordset ``name``/``rtype``, or None."""
+    stmt = select(recordsets.c.id).where(
+        recordsets.c.zone_id == zone_id, recordsets.c.name == name, recordsets.c.type == rtype
+    )
+    found: str | None = (await conn.execute(stmt)).scalar_one_or_none()
+    return found

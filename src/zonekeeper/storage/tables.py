@@ -97,6 +97,9 @@ zones = Table(
     # The pool a pool move takes the zone away from: it stays on that pool's targets until
     # the new pool is proven to serve it (NULL: not moving).
     Column("moving_from_pool_id", UUID),
+    # The API request id (x-openstack-request-id) of the zone's last change: the worker logs
+    # its attempts under it.
+    Column("request_id", String(64)),
     UniqueConstraint("name", "pool_id", name="uq_zones_name_pool"),
     Index("ix_zones_pending", "status", "next_attempt_at"),
     Index("ix_zones_next_transfer", "next_transfer_at"),
@@ -175,6 +178,8 @@ zone_changes = Table(
     # [[name, type, ttl, data], ...]; the first entry is the SOA at to_serial.
     Column("added", JSON, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    # The API request id of the change ("" or NULL for changes no request made).
+    Column("request_id", String(64)),
     Index("ix_zone_changes_zone_serial", "zone_id", "to_serial"),
 )
 
@@ -190,6 +195,8 @@ nameserver_states = Table(
     Column("reason", String(32)),
     Column("last_error", Text),
     Column("checked_at", DateTime),
+    # When the attempt that wrote the row first saw served_serial (the zone's serial) here.
+    Column("served_at", DateTime),
 )
 
 quotas = Table(

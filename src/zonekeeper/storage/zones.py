@@ -44,6 +44,7 @@ def from_row(row: Row[Any]) -> Zone:
         shared=bool(row._mapping.get("shared", False)),
         hard_delete=row.hard_delete,
         moving_from=row._mapping.get("moving_from_pool_id"),
+        request_id=row.request_id,
     )
 
 
@@ -71,6 +72,7 @@ def to_row(zone: Zone) -> dict[str, Any]:
         "created_at": zone.created_at,
         "updated_at": zone.updated_at,
         "transferred_at": zone.transferred_at,
+        "request_id": zone.request_id,
     }
 
 

@@ -37,7 +37,7 @@ class Finding:
 
 async def diagnose(env: ServiceEnv, zone_name: str) -> list[Finding]:
     """Every check for ``zone_name``, in the order a change travels."""
-    zone = await _find_zone(env, zone_name)
+    zone = await find_zone(env, zone_name)
     if zone is None:
         return [Finding(False, "database", f"no zone named {zone_name}")]
     async with env.db.read() as conn:
@@ -55,7 +55,8 @@ async def diagnose(env: ServiceEnv, zone_name: str) -> list[Finding]:
     return findings
 
 
-async def _find_zone(env: ServiceEnv, name: str) -> Zone | None:
+async def find_zone(env: ServiceEnv, name: str) -> Zone | None:
+    """The zone named ``name`` (trailing dot optional, any case), or None."""
     absolute = name if name.endswith(".") else name + "."
     ctx = context.internal()
     page = await zones.list(ctx, env, ListQuery(limit=1, filters={"name": absolute.lower()}))

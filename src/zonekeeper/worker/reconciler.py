@@ -21,12 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from zonekeeper import backends
 from zonekeeper.domain import transfers
 from zonekeeper.domain.models import Action, NameserverState, TargetState, Zone
+from zonekeeper.domain.serial import serial_ge
 from zonekeeper.service import context
 from zonekeeper.service import pools as pool_service
 from zonekeeper.service.env import ServiceEnv
 from zonekeeper.storage import changes, claims, nameserver_states, pools, target_states, tsigkeys
 from zonekeeper.storage import recordsets as recordset_rows
 from zonekeeper.storage import zones as zone_rows
+from zonekeeper.telemetry import logs
+from zonekeeper.telemetry.metrics import Metrics
 from zonekeeper.worker import moves, plan, probe, targets
 from zonekeeper.worker.plan import Observation, Reason, Verdict
 
@@ -39,8 +42,9 @@ LEASE = timedelta(seconds=15)
 class Worker:
     """Reconciles due zones, woken by commits (``Database.wake_worker``) and a periodic sweep."""
 
-    def __init__(self, env: ServiceEnv) -> None:
+    def __init__(self, env: ServiceEnv, metrics: Metrics | None = None) -> None:
         self.env = env
+        self.metrics = metrics or Metrics()
         self.settings = env.settings.worker
         self._in_flight: dict[str, Attempt] = {}
         self._slots = asyncio.Semaphore(self.settings.concurrency)
@@ -98,6 +102,9 @@ class Worker:
         return min(max(wait, 0.01), self.settings.sweep_interval)
 
     async def _guarded(self, zone: Zone) -> None:
+        # Every log line of the attempt (NOTIFY, polls, backend calls, in the tasks it starts)
+        # carries the request id of the change it works on.
+        logs.request_id.set(zone.request_id or "")
         try:
             async with self._slots:
                 if await self._claim(zone):
@@ -140,6 +147,7 @@ class Worker:
             await self._save_targets(zone, [*provisioned, *kept])
         nameservers = _addresses(pool.nameservers)
         notified: dict[tuple[str, int], Reason | None] = {}
+        log.debug("attempt for zone %s (%s) at serial %d", zone.name, zone.id, zone.serial)
         if not deleting:
             # Targets provisioned just now are fetching the zone already; the others are
             # asked for the new serial alongside the NOTIFY. While moving, the old pool
@@ -150,16 +158,53 @@ class Worker:
             ]
             notices = asyncio.gather(*(self._notify(zone, soa, p) for p in serving))
             outcomes, _ = await asyncio.gather(notices, self._refresh(zone, holding))
+            for each_pool, acknowledged in zip(serving, outcomes, strict=True):
+                self._count_notifies(each_pool.name, acknowledged)
             notified = outcomes[0]  # the new pool's: only its nameservers are judged
-        polled = await self._poll(zone, nameservers, deleting)
+        served_at: dict[tuple[str, int], datetime] = {}
+        polled = await self._poll(zone, nameservers, deleting, served_at)
         if polled is None:
+            self.metrics.attempts.labels("superseded").inc()
             return
-        verdict = plan.explain(polled[0], notified)
+        verdict, observations = polled
+        verdict = plan.explain(verdict, notified)
         errors = _target_error(provisioned)
         if old and verdict.done and errors is None:
-            await self._next_move_step(zone, pool, old, narrowed, provisioned, polled[1])
+            await self._next_move_step(zone, pool, old, narrowed, provisioned, observations)
             return
-        await self._record(zone, verdict, polled[1], deleting, errors)
+        outcome = await self._record(zone, verdict, observations, deleting, errors, served_at)
+        self.metrics.attempts.labels(outcome).inc()
+        if outcome != "superseded":
+            self._count_checks(pool.name, verdict, observations)
+        if outcome == "propagated":
+            self._observe_propagation(zone, pool.name, served_at)
+
+    def _count_notifies(self, pool: str, notified: Mapping[tuple[str, int], Reason | None]) -> None:
+        outcomes = []
+        for (host, port), reason in notified.items():
+            outcome = "acknowledged" if reason is None else reason.value
+            self.metrics.notifies.labels(pool, _hostport(host, port), outcome).inc()
+            outcomes.append(f"{_hostport(host, port)} {outcome}")
+        if outcomes:
+            log.info("NOTIFY sent: %s", ", ".join(outcomes))
+
+    def _count_checks(self, pool: str, verdict: Verdict, observations: list[Observation]) -> None:
+        for o in observations:
+            reason = verdict.lagging.get((o.host, o.port))
+            label = "served" if reason is None else reason.value
+            self.metrics.nameserver_checks.labels(pool, _hostport(o.host, o.port), label).inc()
+
+    def _observe_propagation(
+        self, zone: Zone, pool: str, served_at: Mapping[tuple[str, int], datetime]
+    ) -> None:
+        """Commit → served, for the pool (now: the attempt's verdict) and per nameserver (the
+        first poll of this attempt that saw it serving the serial)."""
+        committed = zone.updated_at or zone.created_at
+        seconds = max(0.0, (self.env.now() - committed).total_seconds())
+        self.metrics.propagation.labels(pool).observe(seconds)
+        for (host, port), seen in served_at.items():
+            at = max(0.0, (seen - committed).total_seconds())
+            self.metrics.nameserver_propagation.labels(pool, _hostport(host, port)).observe(at)
 
     async def _provision(
         self,
@@ -176,12 +221,16 @@ class Worker:
             return state
         backend = self._backend(target)
         call = backend.delete_zone if deleting else backend.create_zone
+        calls = self.metrics.backend_calls
         try:
             await backends.once_more_if_transient(call, _zone_target(zone, target))
         except backends.BackendError as error:
+            calls.labels(name, call.__name__, error.reason).inc()
             verb = "deleting" if deleting else "provisioning"
             log.warning("%s zone %s (%s) on %s failed: %s", verb, zone.name, zone.id, name, error)
             return TargetState(name, "ERROR", error.reason, f"{name}: {error}", self.env.now())
+        calls.labels(name, call.__name__, "ok").inc()
+        log.info("%s zone %s (%s) on %s", call.__name__, zone.name, zone.id, name)
         return TargetState(name, "ACTIVE", None, None, self.env.now())
 
     async def _save_targets(self, zone: Zone, provisioned: Sequence[TargetState]) -> None:
@@ -200,13 +249,17 @@ class Worker:
 
     async def _refresh_one(self, zone: Zone, target: Mapping[str, Any]) -> None:
         # Only a shortcut: when it fails, the NOTIFY and the polls still do the work.
+        name = targets.describe(target)
+        calls = self.metrics.backend_calls
         try:
             await backends.once_more_if_transient(
                 self._backend(target).refresh_zone, _zone_target(zone, target)
             )
         except backends.BackendError as error:
-            name = targets.describe(target)
+            calls.labels(name, "refresh_zone", error.reason).inc()
             log.warning("refreshing zone %s (%s) on %s failed: %s", zone.name, zone.id, name, error)
+            return
+        calls.labels(name, "refresh_zone", "ok").inc()
 
     def _backend(self, target: Mapping[str, Any]) -> backends.Backend:
         """One long-lived backend per distinct target, so its limit on concurrent control
@@ -238,10 +291,15 @@ class Worker:
         return {(h, p): outcome for (h, p, _), outcome in zip(signed, mine, strict=True)}
 
     async def _poll(
-        self, zone: Zone, nameservers: list[tuple[str, int]], deleting: bool
+        self,
+        zone: Zone,
+        nameservers: list[tuple[str, int]],
+        deleting: bool,
+        served_at: dict[tuple[str, int], datetime],
     ) -> tuple[Verdict, list[Observation]] | None:
         """Query the serials until the verdict is done or this attempt's polls are spent;
-        None when a newer change to the zone superseded the attempt meanwhile."""
+        None when a newer change to the zone superseded the attempt meanwhile. Notes in
+        ``served_at`` when each nameserver was first seen serving the zone's serial."""
         settings = self.settings
         attempt = self._in_flight.get(zone.id)
         superseded = attempt.superseded if attempt else asyncio.Event()
@@ -250,6 +308,7 @@ class Worker:
             if await _wait_for(superseded, delay):
                 return None
             observations = await probe.observe_all(zone.name, nameservers, settings.poll_timeout)
+            _note_served(zone.serial, observations, served_at, self.env.now())
             verdict = plan.judge(zone.serial, deleting, observations, settings.threshold_percentage)
             # No nameservers: nothing to wait for, the verdict cannot change within the attempt.
             if verdict.done or poll == POLLS_PER_ATTEMPT or not nameservers:
@@ -264,25 +323,32 @@ class Worker:
         observations: list[Observation],
         deleting: bool,
         target_error: str | None,
-    ) -> None:
-        """Record an attempt's outcome: ACTIVE (or purged) when done, else a failed attempt."""
+        served_at: Mapping[tuple[str, int], datetime],
+    ) -> str:
+        """Record the attempt's outcome; returns it: propagated, deleted, failed, or
+        superseded (the zone changed meanwhile: nothing recorded)."""
         now = self.env.now()
-        states = [_state(o, verdict, now) for o in observations]
+        states = [_state(o, verdict, now, served_at) for o in observations]
         async with self.env.db.transaction() as conn:
             current = await zone_rows.lock(conn, zone.id)
             if current is None or (current.serial, current.action) != (zone.serial, zone.action):
                 # Changed (or purged) while we worked: its own commit has already made it due
                 # again, so neither success nor failure of this attempt may be recorded.
-                return
+                return "superseded"
             if verdict.done and target_error is None:
                 if deleting:
                     await changes.purge_zone(conn, zone.id)
                     self.stats["deleted"] += 1
-                    return
-                if await changes.mark_propagated(conn, zone.id, zone.serial, now):
+                    log.info("zone %s (%s) deleted from its nameservers", zone.name, zone.id)
+                    return "deleted"
+                propagated = await changes.mark_propagated(conn, zone.id, zone.serial, now)
+                if propagated:
                     self.stats["propagated"] += 1
                 await nameserver_states.replace(conn, zone.id, states)
-                return
+                if not propagated:
+                    return "superseded"
+                log.info("zone %s (%s) serial %d served", zone.name, zone.id, zone.serial)
+                return "propagated"
             self.stats["failed_attempts"] += 1
             attempt = zone.attempts + 1
             delay = plan.backoff(attempt, FIRST_RETRY, self.settings.poll_max_interval)
@@ -291,6 +357,10 @@ class Worker:
                 conn, zone.id, reason, now + timedelta(seconds=delay), self.settings.max_attempts
             )
             await nameserver_states.replace(conn, zone.id, states)
+        log.info(
+            "zone %s (%s) serial %d not served yet: %s", zone.name, zone.id, zone.serial, reason
+        )
+        return "failed"
 
     async def _next_move_step(
         self,
@@ -314,7 +384,9 @@ class Worker:
             *(self._provision(zone, t, {}, True) for t in moves.leaving_targets(pool, old))
         )
         leaving = moves.leaving_nameservers(pool, old)
-        polled = await self._poll(zone, leaving, True) if leaving else (plan.Verdict(True, {}), [])
+        polled = (
+            await self._poll(zone, leaving, True, {}) if leaving else (plan.Verdict(True, {}), [])
+        )
         if polled is None:
             return
         verdict, gone = polled
@@ -323,10 +395,10 @@ class Worker:
                 _target_error(removed) or plan.describe(verdict.lagging)
             )
             lagging = plan.Verdict(False, verdict.lagging)
-            await self._record(zone, lagging, [*observations, *gone], False, error)
+            await self._record(zone, lagging, [*observations, *gone], False, error, {})
             return
         now = self.env.now()
-        states = [_state(o, plan.Verdict(True, {}), now) for o in observations]
+        states = [_state(o, plan.Verdict(True, {}), now, {}) for o in observations]
         async with self.env.db.transaction() as conn:
             if await self._still(conn, zone):
                 await zone_rows.update_zone(conn, zone.id, {"moving_from_pool_id": None})
@@ -389,7 +461,27 @@ def _addresses(entries: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
     return [(str(entry["host"]), int(entry["port"])) for entry in entries]
 
 
-def _state(observation: Observation, verdict: Verdict, now: datetime) -> NameserverState:
+def _hostport(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _note_served(
+    serial: int,
+    observations: Sequence[Observation],
+    served_at: dict[tuple[str, int], datetime],
+    now: datetime,
+) -> None:
+    for o in observations:
+        if o.serial is not None and serial_ge(o.serial, serial):
+            served_at.setdefault((o.host, o.port), now)
+
+
+def _state(
+    observation: Observation,
+    verdict: Verdict,
+    now: datetime,
+    served_at: Mapping[tuple[str, int], datetime],
+) -> NameserverState:
     reason = verdict.lagging.get((observation.host, observation.port))
     return NameserverState(
         host=observation.host,
@@ -399,4 +491,5 @@ def _state(observation: Observation, verdict: Verdict, now: datetime) -> Nameser
         reason=reason.value if reason else None,
         last_error=None,
         checked_at=now,
+        served_at=served_at.get((observation.host, observation.port)),
     )

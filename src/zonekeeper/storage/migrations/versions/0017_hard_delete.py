@@ -1,7 +1,7 @@
 """zones remember a hard delete (X-Designate-Hard-Delete) for the worker
 
 Revision ID: 0017_hard_delete
-Revises: 0011_pool_move
+Revises: 0015_trace
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_hard_delete"
-down_revision = "0011_pool_move"
+down_revision = "0015_trace"
 branch_labels = None
 depends_on = None
 
