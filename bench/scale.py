@@ -155,6 +155,8 @@ def measure_lists(api: Api, zone_id: str, samples: int) -> dict[str, tuple[float
             api.call("GET", path + (marker if len(times) % 2 else ""), headers=headers)
             times.append(time.perf_counter() - t)
         figures[label] = (statistics.median(times), percentile(times, 95))
+        p50, p95 = figures[label]
+        print(f"    {label:58s} p50 {p50 * 1e3:7.1f} / p95 {p95 * 1e3:7.1f} ms", flush=True)
     return figures
 
 
@@ -175,9 +177,10 @@ def measure_writes(api: Api, zone_id: str, count: int, tag: str) -> dict[str, li
     return {"create 202": accepted, "create -> zone ACTIVE": active}
 
 
-def measure_audit(url: str) -> tuple[float, float, str]:
+def measure_audit(url: str, limit: float) -> tuple[float, float, str]:
     """`zonekeeper audit` (the periodic serial audit of every ACTIVE zone and the orphan
-    audit), as its own process: (seconds, peak RSS MiB, its last line)."""
+    audit), as its own process: (seconds, peak RSS MiB, its last line). Stopped after
+    ``limit`` seconds (then the last line says so)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [ZONEKEEPER, "audit", "--database-url", url],
@@ -188,9 +191,14 @@ def measure_audit(url: str) -> tuple[float, float, str]:
     peak = 0.0
     while process.poll() is None:
         peak = max(peak, _hwm_mib(process.pid))
+        if time.perf_counter() - started > limit:
+            process.kill()
+            process.wait()
+            return time.perf_counter() - started, peak, f"UNFINISHED, stopped after {limit:.0f} s"
         time.sleep(0.05)
     seconds = time.perf_counter() - started
     out = (process.stdout.read() if process.stdout else "").strip().splitlines()
+    print(f"    audit: {seconds:.1f} s, peak RSS {peak:.0f} MiB", flush=True)
     return seconds, peak, out[-1] if out else ""
 
 
@@ -226,7 +234,14 @@ async def measure_sweep(url: str, samples: int) -> dict[str, list[float]]:
 
 
 def measure(
-    api: Api, server: Serve, url: str, zone_id: str, write_zone: str, samples: int, tag: str
+    api: Api,
+    server: Serve,
+    url: str,
+    zone_id: str,
+    write_zone: str,
+    samples: int,
+    tag: str,
+    audit_limit: float,
 ) -> dict[str, Any]:
     print(f"  lists ({len(list_queries(zone_id))} queries)...", flush=True)
     figures: dict[str, Any] = {"lists": measure_lists(api, zone_id, samples)}
@@ -234,7 +249,7 @@ def measure(
     figures["writes"] = measure_writes(api, write_zone, 30, tag)
     print("  sweep queries and audit...", flush=True)
     figures["sweep"] = asyncio.run(measure_sweep(url, 20))
-    figures["audit"] = measure_audit(url)
+    figures["audit"] = measure_audit(url, audit_limit)
     figures["rss"] = rss_mib(server.pid)
     return figures
 
@@ -483,6 +498,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000_000)
     parser.add_argument("--samples", type=int, default=20, help="GETs per list query")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--audit-limit", type=float, default=1800, help="seconds before the audit is stopped"
+    )
     args = parser.parse_args()
     print(f"scale on {machine()}, load {os.getloadavg()[0]:.1f}", flush=True)
     name = f"zk_scale_{os.getpid()}"
@@ -502,7 +520,7 @@ def main() -> None:
         template = make_zone(api, f"template.{SUFFIX}", 10)
         write_zone = make_zone(api, f"writes.{SUFFIX}", 0)
         print("baseline (empty database):", flush=True)
-        base = measure(api, server, url, template, write_zone, args.samples, "b")
+        base = measure(api, server, url, template, write_zone, args.samples, "b", args.audit_limit)
         print(f"loading {args.zones:,} zones / {args.records:,} records...", flush=True)
         started = time.perf_counter()
         stages = asyncio.run(load(dsn, args.zones, args.records))
@@ -511,7 +529,7 @@ def main() -> None:
         print(f"  loaded in {time.perf_counter() - started:.0f} s; {asyncio.run(_sizes(dsn))}")
         big_zone = asyncio.run(_zone_id(dsn, f"z10.{SUFFIX}"))
         print(f"at scale (load {os.getloadavg()[0]:.1f}):", flush=True)
-        scale = measure(api, server, url, big_zone, write_zone, args.samples, "s")
+        scale = measure(api, server, url, big_zone, write_zone, args.samples, "s", args.audit_limit)
         report(base, scale, args.zones, args.records)
         print(f"load average at the end: {os.getloadavg()}")
     finally:
