@@ -7,6 +7,7 @@ JSON-schema ``format`` errors Designate returns, so API clients see the same bod
 
 from __future__ import annotations
 
+import functools
 import re
 
 import dns.exception
@@ -33,6 +34,7 @@ EMAIL_PATTERN = rf"^{_PORTABLE_HOSTNAME}@{_PORTABLE_HOSTNAME}$"
 _ZONE_NAME_RE = re.compile(rf"(?:{LABEL}\.)+")
 _RECORDSET_NAME_RE = re.compile(rf"(?:\*\.)?(?:{LABEL}\.)+")
 _HOSTNAME_RE = re.compile(rf"{LABEL}(?:\.{LABEL})*")
+_PLAIN_NAME_RE = re.compile(rb"(?:\*\.)?(?:[A-Za-z0-9_-]+\.)+")
 
 
 def parse_zone_name(text: str, max_length: int = 255) -> dns.name.Name:
@@ -88,6 +90,13 @@ def parse_email(email: str) -> dns.name.Name:
     return rname
 
 
+@functools.lru_cache(maxsize=1024)
+def stored_zone_name(text: str) -> dns.name.Name:
+    """The name of a stored zone (``Zone.name``: absolute, lower-case, valid) as a Name,
+    remembered: an import checks every one of its recordsets against the same zone name."""
+    return dns.name.from_text(text)
+
+
 def email_from_rname(rname: dns.name.Name) -> str:
     """The contact address an SOA RNAME stands for, the inverse of :func:`parse_email`:
     ``a\\.b.example.org.`` -> ``a.b@example.org``. The result is not checked (parse it)."""
@@ -100,7 +109,26 @@ def email_from_rname(rname: dns.name.Name) -> str:
 def to_text(name: dns.name.Name) -> str:
     """Presentation text of ``name``: absolute, lower-case, with a trailing dot (``"."`` for
     the root). A relative name is taken as relative to the root."""
+    plain = _plain_text(name)
+    if plain is not None:
+        return plain
     return name.derelativize(dns.name.root).canonicalize().to_text()
+
+
+def _plain_text(name: dns.name.Name) -> str | None:
+    """:func:`to_text` of an absolute name of plain labels (letters, digits, '-', '_', a
+    leading '*'), which dnspython writes without escapes; None for any other name.
+
+    An import renders tens of thousands of owners: dnspython's escaping pass over every label
+    costs more than the rest of this."""
+    labels = name.labels
+    if len(labels) < 2 or labels[-1] != b"":
+        return None
+    text = b".".join(labels)
+    # A '.' inside a label would be escaped: the join must hold exactly one per label.
+    if text.count(b".") != len(labels) - 1 or _PLAIN_NAME_RE.fullmatch(text) is None:
+        return None
+    return text.decode("ascii").lower()
 
 
 def is_hostname_label(label: bytes) -> bool:
@@ -109,10 +137,17 @@ def is_hostname_label(label: bytes) -> bool:
 
 
 def _parse_absolute(text: str, pattern: re.Pattern[str], max_length: int) -> dns.name.Name | None:
-    """The lower-cased name when ``text`` matches ``pattern`` and fits the limits, else None."""
+    """The lower-cased name when ``text`` matches ``pattern`` and fits the limits, else None.
+
+    ``pattern`` admits only plain labels and a trailing dot, which read the same with or
+    without dnspython's parser: the labels are taken as they are (it checks their lengths)."""
     if len(text) > max_length or pattern.fullmatch(text) is None:
         return None
-    return _from_text(text)
+    labels = text.lower().encode("ascii").split(b".")
+    try:
+        return dns.name.Name(labels)
+    except dns.exception.DNSException:
+        return None
 
 
 def _from_text(text: str) -> dns.name.Name | None:

@@ -29,7 +29,7 @@ import dns.rdtypes.tlsabase
 import dns.rdtypes.txtbase
 import dns.rrset
 
-from zonekeeper.domain import errors, names
+from zonekeeper.domain import errors, names, rdata_fast
 
 SUPPORTED_TYPES: frozenset[str] = frozenset(
     [
@@ -59,8 +59,7 @@ MAX_MESSAGE_SIZE = 65535
 _SOA_TEMPLATE = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.SOA, ". . 0 0 0 0 0")
 """Every field is replaced (and so range-checked by dnspython) in :func:`soa_record`."""
 
-MAX_TXT_STRING = 253
-"""Longest TXT/SPF character-string: Designate counts the two quotes against 255 (reference §9)."""
+MAX_TXT_STRING = rdata_fast.MAX_TXT_STRING
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +85,25 @@ def canonical_records(
     """
     if rtype not in _RULES:
         raise errors.InvalidObject([_type_error(rtype)])
-    found: dict[bytes, dns.rdata.Rdata] = {}
+    found: dict[bytes, str] = {}
     reasons: list[errors.FieldError] = []
     for index, text in enumerate(texts):
-        rdata = parse_record(rtype, owner, text)
-        if rdata is None:
+        record = rdata_fast.canonical(rtype, text) or _canonical(rtype, owner, text)
+        if record is None:
             reasons.append(_record_error(index, rtype, text, _RULES[rtype].explain(rtype, text)))
         else:
-            found.setdefault(rdata.to_digestable(), rdata)
+            found.setdefault(record[1], record[0])
     if reasons:
         raise errors.InvalidObject(reasons)
     if not _surely_fits(owner, found):
-        _check_servable(owner, found.values())
-    return tuple(CanonicalRecord(_presentation(rd), wire) for wire, rd in found.items())
+        _check_servable(owner, rtype, found)
+    return tuple(CanonicalRecord(data, wire) for wire, data in found.items())
+
+
+def _canonical(rtype: str, owner: dns.name.Name, text: str) -> rdata_fast.Canonical | None:
+    """dnspython's way to :func:`rdata_fast.canonical`'s answer, for every text."""
+    rdata = parse_record(rtype, owner, text)
+    return None if rdata is None else (_presentation(rdata), rdata.to_digestable())
 
 
 def parse_record(rtype: str, owner: dns.name.Name, text: str) -> dns.rdata.Rdata | None:
@@ -432,12 +437,14 @@ def _presentation(rdata: dns.rdata.Rdata) -> str:
     return rdata.to_text(origin=None, relativize=False, chunksize=0)
 
 
-def _check_servable(owner: dns.name.Name, rdatas: Iterable[dns.rdata.Rdata]) -> None:
+def _check_servable(owner: dns.name.Name, rtype: str, wires: Iterable[bytes]) -> None:
     """Render the rrset as the answer to a query for it; refuse it if that cannot fit."""
-    rdata_list = list(rdatas)
+    rdtype = dns.rdatatype.from_text(rtype)
+    rdata_list = [
+        dns.rdata.from_wire(dns.rdataclass.IN, rdtype, wire, 0, len(wire)) for wire in wires
+    ]
     if not rdata_list:
         return
-    rdtype = rdata_list[0].rdtype
     message = dns.message.Message(id=0)
     message.flags |= dns.flags.QR | dns.flags.AA
     message.question.append(dns.rrset.RRset(owner, dns.rdataclass.IN, rdtype))
@@ -455,7 +462,7 @@ def _surely_fits(owner: dns.name.Name, wires: Iterable[bytes]) -> bool:
     form) fits a message: header, question, and per record the owner, type/class/TTL/length
     and the rdata. Rendering costs more than all the rest of a record's checks, and nearly
     every recordset is far below the limit."""
-    owner_bytes = len(owner.to_wire() or b"")
+    owner_bytes = sum(len(label) + 1 for label in owner.labels)  # its uncompressed wire
     size = 12 + owner_bytes + 4 + sum(owner_bytes + 10 + len(wire) for wire in wires)
     return size <= MAX_MESSAGE_SIZE
 

@@ -12,6 +12,7 @@ accepts absolute ones.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -150,7 +151,7 @@ def _directive(
 
 def _owner(written: str | None, previous: str | None, origin: dns.name.Name) -> str:
     """The absolute owner text of a line (``@`` is the origin; blank repeats the last one)."""
-    origin_text = origin.to_text()
+    origin_text = _text(origin)
     if written is None:
         return previous or origin_text
     if written == "@":
@@ -255,7 +256,14 @@ def _absolute_data(rtype: str, data: str, origin: dns.name.Name) -> str:
 def _absolute_name(name: str, origin: dns.name.Name) -> str:
     if name.endswith(".") and not name.endswith("\\."):
         return name
-    return origin.to_text() if name == "@" else f"{name}.{origin.to_text()}"
+    return _text(origin) if name == "@" else f"{name}.{_text(origin)}"
+
+
+@functools.lru_cache(maxsize=16)
+def _text(origin: dns.name.Name) -> str:
+    """``origin.to_text()``, asked for every line of a file: dnspython's escaping pass over
+    the labels each time cost more than the rest of reading an owner."""
+    return origin.to_text()
 
 
 def _is_type(rtype: str) -> bool:

@@ -63,7 +63,7 @@ def validate_new(
     rtype = _type(reasons, fields)
     if rtype == "SOA":
         raise errors.BadRequest("Creating a SOA recordset is not allowed")
-    origin = dns.name.from_text(zone.name)
+    origin = names.stored_zone_name(zone.name)
     name = reasons.required(fields, "name")
     owner = None
     if name is not None and rtype is not None:

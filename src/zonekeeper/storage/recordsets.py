@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     Row,
     ScalarSelect,
+    Table,
     and_,
     case,
     delete,
@@ -216,7 +217,7 @@ async def insert_many(
     number (a zone import writes tens of thousands at once)."""
     if not items:
         return
-    await conn.execute(insert(recordsets), [to_row(recordset) for recordset, _ in items])
+    set_rows = [to_row(recordset) for recordset, _ in items]
     rows = [
         {
             "id": str(uuid.uuid4()),
@@ -229,8 +230,26 @@ async def insert_many(
         for recordset, new_records in items
         for record in new_records
     ]
+    if conn.dialect.name == "postgresql":
+        await _copy(conn, recordsets, set_rows)
+        await _copy(conn, records, rows)
+        return
+    await conn.execute(insert(recordsets), set_rows)
     if rows:
         await conn.execute(insert(records), rows)
+
+
+async def _copy(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``rows`` into ``table`` by PostgreSQL's COPY, on ``conn`` and so in its transaction:
+    several times cheaper than INSERT for the tens of thousands of rows of an import. The
+    rows hold a value for each column they name (the others are NULL)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection  # asyncpg's connection, inside our transaction
+    values = [tuple(row[column] for column in columns) for row in rows]
+    await driver.copy_records_to_table(table.name, records=values, columns=columns)
 
 
 async def add_records(

@@ -103,6 +103,8 @@ zones = Table(
     UniqueConstraint("name", "pool_id", name="uq_zones_name_pool"),
     Index("ix_zones_pending", "status", "next_attempt_at"),
     Index("ix_zones_next_transfer", "next_transfer_at"),
+    # The default order of zone lists with all-projects, walked instead of sorted.
+    Index("ix_zones_created", "created_at", "id"),
 )
 
 zone_serial_floors = Table(
@@ -134,6 +136,10 @@ recordsets = Table(
     Index("ix_recordsets_zone_created", "zone_id", "created_at", "id"),
     # Marking a zone's pending recordsets ACTIVE must not scan all of a large zone's.
     Index("ix_recordsets_zone_status", "zone_id", "status"),
+    # GET /v2/recordsets of one project (page and count) and of all projects, in the
+    # default order, without reading or sorting every recordset.
+    Index("ix_recordsets_project_created", "project_id", "created_at", "id"),
+    Index("ix_recordsets_created", "created_at", "id"),
 )
 
 records = Table(

@@ -2,7 +2,7 @@
 when each nameserver was first seen serving the zone's serial
 
 Revision ID: 0015_trace
-Revises: 0011_pool_move
+Revises: 0014_scale_list_indexes
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_trace"
-down_revision = "0011_pool_move"
+down_revision = "0014_scale_list_indexes"
 branch_labels = None
 depends_on = None
 
