@@ -412,3 +412,21 @@ def test_soa_record_refuses_out_of_range_serial() -> None:
         rdata.soa_record(
             dns.name.from_text("ns1.example."), dns.name.from_text("h.example."), 2**32, 1, 1, 1, 1
         )
+
+
+@pytest.mark.parametrize(
+    ("mname", "rname"),
+    [("ns1.example.org.", "hostmaster.example.org."), ("NS.Example.", "a\\.b.example.")],
+)
+def test_soa_restamped_equals_a_rebuilt_soa(mname: str, rname: str) -> None:
+    old = rdata.soa_record(dns.name.from_text(mname), dns.name.from_text(rname), 1, 2, 3, 4, 5)
+    rebuilt = rdata.soa_record(
+        dns.name.from_text(mname), dns.name.from_text(rname), 4294967295, 60, 70, 80, 90
+    )
+    assert rdata.soa_restamped(old.data, 4294967295, 60, 70, 80, 90) == rebuilt
+
+
+def test_soa_restamped_refuses_numbers_out_of_range() -> None:
+    old = rdata.soa_record(dns.name.from_text("a."), dns.name.from_text("b."), 1, 2, 3, 4, 5)
+    with pytest.raises(ValueError):
+        rdata.soa_restamped(old.data, 2**32, 1, 1, 1, 1)

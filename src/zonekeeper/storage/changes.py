@@ -43,15 +43,19 @@ class Journalled:
 async def append(conn: AsyncConnection, zone_id: str, change: Journalled, now: datetime) -> None:
     """Append ``change`` to the zone's journal."""
     await conn.execute(
-        insert(zone_changes).values(
-            zone_id=zone_id,
-            from_serial=change.from_serial,
-            to_serial=change.to_serial,
-            removed=[list(rr) for rr in change.removed],
-            added=[list(rr) for rr in change.added],
-            created_at=now,
-        )
+        _APPEND,
+        {
+            "zone_id": zone_id,
+            "from_serial": change.from_serial,
+            "to_serial": change.to_serial,
+            "removed": [list(rr) for rr in change.removed],
+            "added": [list(rr) for rr in change.added],
+            "created_at": now,
+        },
     )
+
+
+_APPEND = insert(zone_changes)  # built once: see storage.recordsets
 
 
 async def journal(conn: AsyncConnection, zone_id: str) -> list[Journalled]:
