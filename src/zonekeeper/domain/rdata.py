@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import socket
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -88,6 +89,8 @@ def canonical_records(
     """
     if rtype not in _RULES:
         raise errors.InvalidObject([_type_error(rtype)])
+    if rtype == "A" and all(_CANONICAL_IPV4.fullmatch(text) for text in texts):
+        return _ipv4_records(owner, texts)
     found: dict[bytes, dns.rdata.Rdata] = {}
     reasons: list[errors.FieldError] = []
     for index, text in enumerate(texts):
@@ -101,6 +104,27 @@ def canonical_records(
     if not _surely_fits(owner, found):
         _check_servable(owner, found.values())
     return tuple(CanonicalRecord(_presentation(rd), wire) for wire, rd in found.items())
+
+
+_CANONICAL_IPV4 = re.compile(
+    r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
+    r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+)
+"""An IPv4 address already in its one canonical text (no leading zeros, each octet <= 255)."""
+
+
+def _ipv4_records(owner: dns.name.Name, texts: Sequence[str]) -> tuple[CanonicalRecord, ...]:
+    """:func:`canonical_records` of A texts that all match ``_CANONICAL_IPV4``: such a text is
+    its own canonical form and its wire is its four octets, so dnspython need not parse it
+    (the most common record; the result is the same, as a test checks)."""
+    # Equal texts are equal addresses: the first occurrence keeps its place.
+    ordered = {socket.inet_aton(text): text for text in texts}
+    if not _surely_fits(owner, ordered):
+        _check_servable(owner, [_A_TEMPLATE.replace(address=text) for text in ordered.values()])
+    return tuple(CanonicalRecord(text, wire) for wire, text in ordered.items())
+
+
+_A_TEMPLATE = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.A, "0.0.0.0")
 
 
 def parse_record(rtype: str, owner: dns.name.Name, text: str) -> dns.rdata.Rdata | None:
