@@ -56,7 +56,8 @@ def start(database: str) -> Serve:
             check=True,
             capture_output=True,
         )
-    return Serve(data, database_url=url, env=UNLIMITED)
+    # A generous start-up wait: on a loaded machine the imports alone take seconds.
+    return Serve(data, database_url=url, env=UNLIMITED, start_timeout=120)
 
 
 def call(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
