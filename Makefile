@@ -91,6 +91,7 @@ $(CONFORMANCE_VENVS)/%/.installed: tests/conformance/%-requirements.txt
 	touch $@
 
 bench: bench-deps $(STAMP)
+	$(BIN)/python bench/create_cpu.py
 	$(BIN)/python bench/api_write.py
 	$(BIN)/python bench/axfr.py
 	$(BIN)/python bench/propagation.py

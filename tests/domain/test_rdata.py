@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dns.name
 import dns.rdata
 import dns.rdataclass
@@ -412,3 +414,59 @@ def test_soa_record_refuses_out_of_range_serial() -> None:
         rdata.soa_record(
             dns.name.from_text("ns1.example."), dns.name.from_text("h.example."), 2**32, 1, 1, 1, 1
         )
+
+
+@pytest.mark.parametrize(
+    ("mname", "rname"),
+    [("ns1.example.org.", "hostmaster.example.org."), ("NS.Example.", "a\\.b.example.")],
+)
+def test_soa_restamped_equals_a_rebuilt_soa(mname: str, rname: str) -> None:
+    old = rdata.soa_record(dns.name.from_text(mname), dns.name.from_text(rname), 1, 2, 3, 4, 5)
+    rebuilt = rdata.soa_record(
+        dns.name.from_text(mname), dns.name.from_text(rname), 4294967295, 60, 70, 80, 90
+    )
+    assert rdata.soa_restamped(old.data, 4294967295, 60, 70, 80, 90) == rebuilt
+
+
+def test_soa_restamped_refuses_numbers_out_of_range() -> None:
+    old = rdata.soa_record(dns.name.from_text("a."), dns.name.from_text("b."), 1, 2, 3, 4, 5)
+    with pytest.raises(ValueError):
+        rdata.soa_restamped(old.data, 2**32, 1, 1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["192.0.2.1"],
+        ["0.0.0.0", "255.255.255.255", "10.0.0.1", "10.0.0.1", "1.2.3.4"],
+        ["192.0.2.01"],  # leading zero: not canonical, dnspython's parse decides
+        ["192.0.2.256", "192.0.2.1"],
+        [" 192.0.2.1"],
+    ],
+)
+def test_canonical_a_records_are_those_dnspython_gives(texts: list[str]) -> None:
+    owner = dns.name.from_text("www.example.org.")
+    fast = _outcome(lambda: rdata.canonical_records("A", owner, texts))
+    slow = _outcome(lambda: tuple(_dnspython_a(owner, texts)))
+    assert fast == slow
+
+
+def _dnspython_a(owner: dns.name.Name, texts: list[str]) -> list[rdata.CanonicalRecord]:
+    found: dict[bytes, str] = {}
+    reasons = []
+    for index, text in enumerate(texts):
+        parsed = rdata.parse_record("A", owner, text)
+        if parsed is None:
+            reasons.append(index)
+        else:
+            found.setdefault(parsed.to_digestable(), parsed.to_text())
+    if reasons:
+        raise errors.InvalidObject([errors.FieldError(("records", i), "bad") for i in reasons])
+    return [rdata.CanonicalRecord(text, wire) for wire, text in found.items()]
+
+
+def _outcome(call: Any) -> Any:
+    try:
+        return call()
+    except errors.InvalidObject as invalid:
+        return [error.path for error in invalid.errors]

@@ -50,6 +50,7 @@ class Serve:
         if command in ("serve", "mdns"):
             args += ["--dns-listen", "127.0.0.1:0"]
         self.data_dir = data_dir
+        self.database_url = database_url
         args += ["--data-dir", str(data_dir), *extra_args]
         if database_url:
             args += ["--database-url", database_url]

@@ -9,7 +9,9 @@ fail to be served later.
 
 from __future__ import annotations
 
+import functools
 import re
+import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -106,6 +108,9 @@ def _canonical(rtype: str, owner: dns.name.Name, text: str) -> rdata_fast.Canoni
     return None if rdata is None else (_presentation(rdata), rdata.to_digestable())
 
 
+_A_TEMPLATE = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.A, "0.0.0.0")
+
+
 def parse_record(rtype: str, owner: dns.name.Name, text: str) -> dns.rdata.Rdata | None:
     """The canonical rdata for one record text of ``rtype`` (a key of SUPPORTED_TYPES or SOA),
     or None when the text breaks dnspython's or Designate's rules for that type."""
@@ -150,6 +155,35 @@ def soa_record(
         minimum=minimum,
     )
     return CanonicalRecord(_presentation(rdata), rdata.to_digestable())
+
+
+def soa_restamped(
+    old: str, serial: int, refresh: int, retry: int, expire: int, minimum: int
+) -> CanonicalRecord:
+    """The SOA record ``old`` (canonical presentation text, as :func:`soa_record` writes it)
+    with new numbers and the same MNAME and RNAME: equal to :func:`soa_record` of the parsed
+    names, without parsing them again (every change to a zone rewrites its SOA).
+
+    Raises ValueError when a number is outside 0..2**32-1 or ``old`` is not an SOA text.
+    """
+    mname, rname, *_numbers = old.split(" ")
+    if len(_numbers) != 5:
+        raise ValueError(f"not an SOA record: {old!r}")
+    numbers = (serial, refresh, retry, expire, minimum)
+    try:
+        wire = _soa_names_wire(mname, rname) + struct.pack("!5I", *numbers)
+    except struct.error:
+        raise ValueError("SOA numbers must be in 0..2**32-1") from None
+    return CanonicalRecord(f"{mname} {rname} {serial} {refresh} {retry} {expire} {minimum}", wire)
+
+
+@functools.lru_cache(maxsize=4096)
+def _soa_names_wire(mname: str, rname: str) -> bytes:
+    """The canonical wire form of an SOA's two names (cached: a zone keeps them for life)."""
+    first, second = dns.name.from_text(mname), dns.name.from_text(rname)
+    if not (first.is_absolute() and second.is_absolute()):
+        raise ValueError("SOA names must be absolute")
+    return first.canonicalize().to_digestable() + second.canonicalize().to_digestable()
 
 
 # -- the rule table ---------------------------------------------------------------------------

@@ -168,6 +168,12 @@ def _soa_record(
     old_data: str, before: Zone, after: Zone, mname: dns.name.Name | None
 ) -> rdata.CanonicalRecord:
     """The SOA of ``after``: ``mname`` or the old MNAME, a new RNAME if the email changed."""
+    if mname is None and after.email == before.email:
+        # The common case, a change to the zone's records: only the numbers change, and the
+        # stored text is restamped instead of parsed and rebuilt.
+        return rdata.soa_restamped(
+            old_data, after.serial, after.refresh, after.retry, after.expire, after.minimum
+        )
     old = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.SOA, old_data)
     assert isinstance(old, SOA)
     rname = names.parse_email(after.email) if after.email != before.email else old.rname

@@ -66,25 +66,23 @@ async def check_records(
 ) -> None:
     """Raises OverQuota when the zone would get ``recordsets_added`` more recordsets and
     ``records_added`` more unmanaged records, or one recordset ``recordset_records`` records.
-    A change that shrinks the zone passes even past a since-lowered quota. One statement."""
-    limits = {
-        resource: _limit(settings, zone.project_id, resource)
+    A change that shrinks the zone passes even past a since-lowered quota. One small statement
+    for the project's overrides; the zone is counted only under a limit it grows against (with
+    quotas off, a create counts nothing)."""
+    overrides = await quota_rows.overrides(conn, zone.project_id)
+    limit_of = {
+        resource: overrides.get(resource, getattr(settings.quotas, resource))
         for resource in ("zone_recordsets", "zone_records", "recordset_records")
     }
-    used = {
-        "zone_recordsets": _used(limits["zone_recordsets"], recordset_rows.count_in_zone(zone.id)),
-        "zone_records": _used(
-            limits["zone_records"], recordset_rows.count_unmanaged_records(zone.id)
-        ),
-    }
-    row = (await conn.execute(select(*limits.values(), *used.values()))).one()
-    limit_of = dict(zip(limits, row[:3], strict=True))
-    used_of = dict(zip(used, row[3:], strict=True))
     enforce("recordset_records", limit_of["recordset_records"], recordset_records)
-    growth = {"zone_recordsets": recordsets_added, "zone_records": records_added}
-    for resource, added in growth.items():
-        if added > 0 and used_of[resource] is not None:
-            enforce(resource, limit_of[resource], used_of[resource] + added)
+    counts = {
+        "zone_recordsets": (recordsets_added, recordset_rows.count_in_zone),
+        "zone_records": (records_added, recordset_rows.count_unmanaged_records),
+    }
+    for resource, (added, count) in counts.items():
+        if added > 0 and limit_of[resource] != UNLIMITED:
+            used = (await conn.execute(select(count(zone.id)))).scalar_one()
+            enforce(resource, limit_of[resource], used + added)
 
 
 async def get(ctx: RequestContext, env: ServiceEnv, project_id: str) -> dict[str, int]:

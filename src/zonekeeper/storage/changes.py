@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zonekeeper.domain.models import Action, Status, Zone
@@ -50,16 +50,20 @@ async def append(
     """Append ``change`` (made by the API request ``request_id``, if any) to the zone's
     journal."""
     await conn.execute(
-        insert(zone_changes).values(
-            zone_id=zone_id,
-            request_id=request_id or None,
-            from_serial=change.from_serial,
-            to_serial=change.to_serial,
-            removed=[list(rr) for rr in change.removed],
-            added=[list(rr) for rr in change.added],
-            created_at=now,
-        )
+        _APPEND,
+        {
+            "zone_id": zone_id,
+            "request_id": request_id or None,
+            "from_serial": change.from_serial,
+            "to_serial": change.to_serial,
+            "removed": [list(rr) for rr in change.removed],
+            "added": [list(rr) for rr in change.added],
+            "created_at": now,
+        },
     )
+
+
+_APPEND = insert(zone_changes)  # built once: see storage.recordsets
 
 
 async def journal(conn: AsyncConnection, zone_id: str) -> list[Journalled]:
@@ -84,24 +88,24 @@ def _rr(entry: Sequence[Any]) -> RR:
 async def due_zones(conn: AsyncConnection, now: datetime, limit: int) -> list[Zone]:
     """Up to ``limit`` zones the worker should look at: PENDING or ERROR with
     ``next_attempt_at <= now``, the longest waiting first (served by ``ix_zones_pending``)."""
-    stmt = (
-        select(zones)
-        .where(
-            zones.c.status.in_([Status.PENDING.value, Status.ERROR.value]),
-            zones.c.next_attempt_at <= now,
-        )
-        .order_by(zones.c.next_attempt_at, zones.c.id)
-        .limit(limit)
-    )
-    return [zone_rows.from_row(row) for row in await conn.execute(stmt)]
+    rows = await conn.execute(_DUE_ZONES, {"b_now": now, "b_limit": limit})
+    return [zone_rows.from_row(row) for row in rows]
+
+
+# The worker runs these after every wake-up: built once (see storage.recordsets).
+_WAITING = zones.c.status.in_([Status.PENDING.value, Status.ERROR.value])
+_DUE_ZONES = (
+    select(zones)
+    .where(_WAITING, zones.c.next_attempt_at <= bindparam("b_now"))
+    .order_by(zones.c.next_attempt_at, zones.c.id)
+    .limit(bindparam("b_limit"))
+)
+_NEXT_DUE = select(func.min(zones.c.next_attempt_at)).where(_WAITING)
 
 
 async def next_due(conn: AsyncConnection) -> datetime | None:
     """When the earliest PENDING or ERROR zone is next due, or None when none is waiting."""
-    stmt = select(func.min(zones.c.next_attempt_at)).where(
-        zones.c.status.in_([Status.PENDING.value, Status.ERROR.value])
-    )
-    due: datetime | None = (await conn.execute(stmt)).scalar_one()
+    due: datetime | None = (await conn.execute(_NEXT_DUE)).scalar_one()
     return due
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import Executable, delete, select
+from sqlalchemy import Executable, bindparam, delete, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -13,8 +13,14 @@ from zonekeeper.storage.tables import quotas
 
 async def overrides(conn: AsyncConnection, project_id: str) -> dict[str, int]:
     """{resource: hard limit} of the project's stored overrides."""
-    stmt = select(quotas.c.resource, quotas.c.hard_limit).where(quotas.c.project_id == project_id)
-    return {resource: int(limit) for resource, limit in (await conn.execute(stmt)).all()}
+    rows = (await conn.execute(_OVERRIDES, {"b_project_id": project_id})).all()
+    return {resource: int(limit) for resource, limit in rows}
+
+
+# Built once: every recordset write reads it (see storage.recordsets).
+_OVERRIDES = select(quotas.c.resource, quotas.c.hard_limit).where(
+    quotas.c.project_id == bindparam("b_project_id")
+)
 
 
 async def set_limits(conn: AsyncConnection, project_id: str, limits: Mapping[str, int]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -87,8 +87,13 @@ def of_project(project_id: str) -> ColumnElement[bool]:
 
 async def get(conn: AsyncConnection, zone_id: str) -> Zone | None:
     """The zone with ``zone_id``, or None."""
-    row = (await conn.execute(SELECT.where(zones.c.id == zone_id))).first()
+    row = (await conn.execute(_GET, {"b_id": zone_id})).first()
     return from_row(row) if row is not None else None
+
+
+# Built once, with bound parameters (see storage.recordsets).
+_GET = SELECT.where(zones.c.id == bindparam("b_id"))
+_LOCK = _GET.with_for_update(of=zones)
 
 
 async def lock(conn: AsyncConnection, zone_id: str) -> Zone | None:
@@ -97,8 +102,7 @@ async def lock(conn: AsyncConnection, zone_id: str) -> Zone | None:
     On PostgreSQL this is ``SELECT … FOR UPDATE``, so changes to one zone take turns and each
     reads the serial its predecessor wrote. SQLite renders no lock: its writers already do.
     """
-    stmt = SELECT.where(zones.c.id == zone_id).with_for_update(of=zones)
-    row = (await conn.execute(stmt)).first()
+    row = (await conn.execute(_LOCK, {"b_id": zone_id})).first()
     return from_row(row) if row is not None else None
 
 
@@ -117,7 +121,11 @@ async def insert_zone(conn: AsyncConnection, zone: Zone, **bookkeeping: Any) -> 
 
 async def update_zone(conn: AsyncConnection, zone_id: str, values: Mapping[str, Any]) -> None:
     """Set ``values`` (column name → value) on the zone row."""
-    await conn.execute(update(zones).where(zones.c.id == zone_id).values(**values))
+    await conn.execute(_UPDATE_ZONE, {**values, "b_id": zone_id})
+
+
+# Built once (see storage.recordsets): the SET clause comes from the parameters' keys.
+_UPDATE_ZONE = update(zones).where(zones.c.id == bindparam("b_id"))
 
 
 async def by_names(conn: AsyncConnection, names: Sequence[str]) -> list[Zone]:
