@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -159,6 +160,43 @@ class RecordSet:
     version: int
     created_at: datetime
     updated_at: datetime | None
+
+    @classmethod
+    def new(
+        cls,
+        zone: Zone,
+        name: str,
+        rtype: str,
+        *,
+        project_id: str,
+        ttl: int | None,
+        serial: int,
+        created_at: datetime,
+        records: tuple[str, ...] = (),
+        managed: bool = False,
+        description: str | None = None,
+        status: Status = Status.PENDING,
+        action: Action = Action.CREATE,
+    ) -> RecordSet:
+        """A recordset of ``zone`` not stored yet: a new id, version 1, never updated."""
+        return cls(
+            id=str(uuid.uuid4()),
+            zone_id=zone.id,
+            zone_name=zone.name,
+            project_id=project_id,
+            name=name,
+            type=rtype,
+            ttl=ttl,
+            description=description,
+            records=records,
+            managed=managed,
+            status=status,
+            action=action,
+            serial=serial,
+            version=1,
+            created_at=created_at,
+            updated_at=None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ import asyncio
 import builtins
 import dataclasses
 import logging
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -319,23 +318,16 @@ def _recordset(
     ctx: RequestContext, zone: Zone, item: _Valid
 ) -> tuple[RecordSet, Sequence[rdata.CanonicalRecord]]:
     _, rtype, records, ttl, name = item
-    recordset = RecordSet(
-        id=str(uuid.uuid4()),
-        zone_id=zone.id,
-        zone_name=zone.name,
+    recordset = RecordSet.new(
+        zone,
+        name,
+        rtype,
         project_id=ctx.project_id,
-        name=name,
-        type=rtype,
         ttl=ttl,
-        description=None,
-        records=(),
-        managed=False,
+        serial=zone.serial,
+        created_at=zone.created_at,
         status=zone.status,
         action=zone.action,
-        serial=zone.serial,
-        version=1,
-        created_at=zone.created_at,
-        updated_at=None,
     )
     return recordset, records
 

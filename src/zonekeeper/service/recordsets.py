@@ -8,7 +8,6 @@ one without records serves nothing and is ACTIVE at once.
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -131,23 +130,18 @@ def _new_recordset(
     fields: Mapping[str, Any],
 ) -> RecordSet:
     status, action = change.state(bool(records), Action.CREATE)
-    return RecordSet(
-        id=str(uuid.uuid4()),
-        zone_id=zone.id,
-        zone_name=zone.name,
+    return RecordSet.new(
+        zone,
+        names.to_text(owner),
+        rtype,
         project_id=ctx.project_id,
-        name=names.to_text(owner),
-        type=rtype,
         ttl=fields.get("ttl"),
-        description=fields.get("description"),
+        serial=change.serial,
+        created_at=change.now,
         records=tuple(sorted(record.data for record in records)),
-        managed=False,
+        description=fields.get("description"),
         status=status,
         action=action,
-        serial=change.serial,
-        version=1,
-        created_at=change.now,
-        updated_at=None,
     )
 
 

@@ -9,7 +9,6 @@ PENDING for the worker to push, like any change. The zone never gets a serial of
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -268,23 +267,16 @@ def _soa_first(rr: change_rows.RR) -> tuple[int, str, str, str]:
 
 def _recordset(zone: Zone, key: tuple[str, str], ttl: int, serial: int, now: datetime) -> RecordSet:
     name, rtype = key
-    return RecordSet(
-        id=str(uuid.uuid4()),
-        zone_id=zone.id,
-        zone_name=zone.name,
+    managed = rtype == "SOA" or (rtype == "NS" and name == zone.name)
+    return RecordSet.new(
+        zone,
+        name,
+        rtype,
         project_id=zone.project_id,
-        name=name,
-        type=rtype,
         ttl=ttl,
-        description=None,
-        records=(),
-        managed=rtype == "SOA" or (rtype == "NS" and name == zone.name),
-        status=Status.PENDING,
-        action=Action.CREATE,
         serial=serial,
-        version=1,
         created_at=now,
-        updated_at=None,
+        managed=managed,
     )
 
 

@@ -262,23 +262,15 @@ async def _write_apex(
 
 
 def _managed_recordset(zone: Zone, rtype: str) -> RecordSet:
-    return RecordSet(
-        id=str(uuid.uuid4()),
-        zone_id=zone.id,
-        zone_name=zone.name,
+    return RecordSet.new(
+        zone,
+        zone.name,
+        rtype,
         project_id=zone.project_id,
-        name=zone.name,
-        type=rtype,
         ttl=None,
-        description=None,
-        records=(),
-        managed=True,
-        status=Status.PENDING,
-        action=Action.CREATE,
         serial=zone.serial,
-        version=1,
         created_at=zone.created_at,
-        updated_at=None,
+        managed=True,
     )
 
 
