@@ -50,7 +50,8 @@ class BodyRules:
 async def read_object(request: Request) -> dict[str, Any]:
     """The request's JSON object body.
 
-    Raises UnsupportedContentType (not JSON), EmptyRequestBody, InvalidJson, InvalidObject
+    Raises UnsupportedContentType (not JSON), EmptyRequestBody (also for ``null``), InvalidJson,
+    InvalidObject
     (valid JSON, but not an object, or holding text no database can store).
     RequestTooLarge comes from the edge middleware while the body streams in.
     """
@@ -63,6 +64,8 @@ async def read_object(request: Request) -> dict[str, Any]:
     if content_type is None:
         raise errors.UnsupportedContentType("A body needs Content-Type: application/json")
     document = _decode(raw)
+    if document is None:  # JSON ``null``: Designate counts it as no body at all
+        raise errors.EmptyRequestBody()
     if not isinstance(document, dict):
         reasons = list(_unstorable_values(document, ()))
         raise errors.InvalidObject(reasons or [_type_error((), document, "object")])
@@ -70,6 +73,15 @@ async def read_object(request: Request) -> dict[str, Any]:
     if reasons:
         raise errors.InvalidObject(reasons)
     return document
+
+
+async def read_optional_object(request: Request) -> dict[str, Any]:
+    """Like :func:`read_object`, but no body (empty, or JSON ``null``) is ``{}``, for the
+    operations whose every key is optional (Designate catches EmptyRequestBody there)."""
+    try:
+        return await read_object(request)
+    except errors.EmptyRequestBody:
+        return {}
 
 
 def check(
