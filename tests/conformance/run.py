@@ -184,7 +184,8 @@ def _zonekeeper(workdir: Path, env: dict[str, str], dns_listen: str) -> Iterator
     """`zonekeeper serve` with a data directory of its own, so that the TLDs and zones tempest
     leaves behind touch nothing else, its mini-DNS on ``dns_listen`` (where the pool's BIND
     transfers from); its log is saved as ``zonekeeper.log``."""
-    server = Serve(workdir / "zonekeeper", "--dns-listen", dns_listen, env=env)
+    # A generous deadline: on a loaded machine its start alone took over 30 s.
+    server = Serve(workdir / "zonekeeper", "--dns-listen", dns_listen, env=env, start_timeout=120)
     try:
         yield server
     finally:

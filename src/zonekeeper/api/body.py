@@ -122,8 +122,29 @@ def field_errors(details: Sequence[Any]) -> list[errors.FieldError]:
 
 def openapi(rules: BodyRules) -> dict[str, Any]:
     """``openapi_extra`` documenting ``rules.schema`` as the required JSON request body."""
-    schema = rules.adapter.json_schema()
+    schema = _inline_definitions(rules.adapter.json_schema())
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its ``$defs`` written in place of their ``$ref``: pydantic's refs
+    (``#/$defs/X``) point at the root of the document they sit in, which in the OpenAPI
+    document is not this schema, so clients could not resolve them. The bodies' models
+    are not recursive."""
+    definitions = schema.get("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(definitions[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items() if key != "$defs"}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
 
 
 def _is_json(content_type: str) -> bool:

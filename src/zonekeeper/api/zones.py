@@ -46,7 +46,7 @@ ZoneTypeName = Annotated[
     # Documented as the service takes it; the service says why SECONDARY is refused.
     WithJsonSchema({"type": "string", "enum": ["PRIMARY"]}),
 ]
-AttributeText = Annotated[str, Field(max_length=50)]
+AttributeText = Annotated[str, Field(max_length=50, pattern=body.STORABLE_TEXT)]
 
 
 @with_config(
