@@ -13,7 +13,7 @@ import os
 import resource
 import signal
 import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -53,6 +53,33 @@ class Role(StrEnum):
     """The reconciler and the periodic tasks (audits, journal trimming)."""
     MDNS = "mdns"
     SINK = "sink"
+
+
+DESIGNATE_SERVICES: dict[Role, tuple[str, ...]] = {
+    Role.API: ("api", "central"),
+    Role.WORKER: ("worker", "producer"),
+    Role.MDNS: ("mdns",),
+    Role.SINK: ("sink",),
+}
+"""The Designate services each role does the work of, as ``/v2/service_statuses`` names them
+(Designate's clients and tempest look for central, mdns, worker and producer). The first
+carries the role's counters. An API process also does central's job (rules, policy, quotas,
+storage writes run in its requests, through service/); a worker also does producer's (the
+periodic tasks: recovery sweep, audits, journal trimming). A process reports one status per
+name, so ``central`` is UP exactly while some API process is."""
+
+
+def designate_stats(
+    roles: Iterable[Role], counters: Mapping[Role, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The heartbeats of a process running ``roles``: one per Designate service name, the
+    role's ``counters`` under its first name, nothing under the others."""
+    stats: dict[str, dict[str, Any]] = {}
+    for role in sorted(roles):
+        first, *others = DESIGNATE_SERVICES[role]
+        stats[first] = counters.get(role, {})
+        stats.update((name, {}) for name in others)
+    return stats
 
 
 def serve_roles(settings: Settings) -> frozenset[Role]:
@@ -176,21 +203,20 @@ class App:
             self._tasks.append(task)
 
     def role_stats(self) -> dict[str, dict[str, Any]]:
-        """Each role's counters, for its heartbeat (the worker's with its latest canaries)."""
-        stats: dict[str, dict[str, Any]] = {}
-        if Role.API in self.roles:
-            stats["api"] = {}
+        """Each Designate service's counters, for its heartbeat (see DESIGNATE_SERVICES); the
+        worker's with its latest canaries."""
+        counters: dict[Role, dict[str, Any]] = {Role.API: {}}
         if self.mini_dns is not None:
-            stats["mdns"] = dict(self.mini_dns.stats)
+            counters[Role.MDNS] = dict(self.mini_dns.stats)
         if self.worker is not None:
-            stats["worker"] = dict(self.worker.stats)
+            counters[Role.WORKER] = dict(self.worker.stats)
             if self.refresher is not None:
-                stats["worker"] |= self.refresher.stats
+                counters[Role.WORKER] |= self.refresher.stats
             if self.canaries:
-                stats["worker"]["canaries"] = self.canaries
+                counters[Role.WORKER]["canaries"] = self.canaries
         if self.sink is not None:
-            stats["sink"] = self.sink.report()
-        return stats
+            counters[Role.SINK] = self.sink.report()
+        return designate_stats(self.roles, counters)
 
     async def stop(self) -> None:
         """Stop accepting requests (letting in-flight ones finish), then everything else."""

@@ -8,6 +8,8 @@ import uuid
 import httpx
 
 from tests.api.conftest import MEMBER
+from zonekeeper import app
+from zonekeeper.app import Role
 from zonekeeper.service import statuses
 from zonekeeper.service.env import ServiceEnv
 
@@ -47,3 +49,22 @@ async def test_admins_only_and_errors(client: httpx.AsyncClient, env: ServiceEnv
     assert bad.json()["message"] == "Invalid UUID service_id: foo"
     unknown = await client.get("/v2/service_statuses", params={"colour": "red"})
     assert (unknown.status_code, unknown.json()["type"]) == (400, "bad_request")
+
+
+async def test_each_role_reports_the_designate_services_it_fulfils(
+    client: httpx.AsyncClient, env: ServiceEnv
+) -> None:
+    """tempest (and `openstack dns service list` users) look for central, mdns, worker and
+    producer: `zonekeeper serve` reports each, all UP; the role's counters sit under its own
+    name only."""
+    counters = {Role.WORKER: {"reconciled": 4}, Role.MDNS: {"queries": 2}}
+    await statuses.heartbeat(env, app.designate_stats(set(Role), counters))
+    listed = (await client.get("/v2/service_statuses")).json()["service_statuses"]
+    by_name = {item["service_name"]: item for item in listed}
+    assert set(by_name) == {"api", "central", "worker", "producer", "mdns", "sink"}
+    assert {item["status"] for item in listed} == {"UP"}
+    assert by_name["worker"]["stats"] == {"reconciled": 4}
+    assert by_name["producer"]["stats"] == {}
+    assert by_name["mdns"]["stats"] == {"queries": 2}
+    only_api = app.designate_stats({Role.API}, {})
+    assert only_api == {"api": {}, "central": {}}

@@ -124,6 +124,22 @@ async def test_one_active_request_per_zone_and_deletion(
     assert (await client.post(path, json={}, headers=OWNER)).status_code == 201
 
 
+async def test_a_null_body_is_an_empty_request(
+    client: httpx.AsyncClient, make_zone: ZoneFactory
+) -> None:
+    """tempest's "empty body" request sends JSON ``null``; Designate takes it as ``{}``."""
+    zone = await make_zone("null.example.", headers=OWNER)
+    path = f"/v2/zones/{zone['id']}/tasks/transfer_requests"
+    headers = {**OWNER, "Content-Type": "application/json"}
+    response = await client.post(path, content=b"null", headers=headers)
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert (created["status"], created["target_project_id"]) == ("ACTIVE", None)
+    text = {**OWNER, "Content-Type": "text/plain"}
+    refused = await client.post(path, content=b"", headers=text)
+    assert (refused.status_code, refused.json()["type"]) == (415, "unsupported_content_type")
+
+
 async def test_update_changes_the_description_only(
     client: httpx.AsyncClient, make_zone: ZoneFactory
 ) -> None:

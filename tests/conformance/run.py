@@ -1,9 +1,10 @@
 """``make conformance``: Designate's own tempest API tests (designate-tempest-plugin) against a
 Zonekeeper of its own behind a real Keystone, compared with tests/conformance/expected.txt.
 
-1. Keystone (tests/keystone_server.py) and ``zonekeeper serve`` start on free loopback ports in
-   a temp directory; Keystone gets the DNS API's service user and a ``dns`` service whose
-   endpoints are Zonekeeper's unversioned root.
+1. Keystone (tests/keystone_server.py), a BIND 9 (tests/conformance/nameserver.py: the default
+   pool's target and nameserver, as in Designate's reference run) and ``zonekeeper serve``
+   start on free loopback ports in a temp directory; Keystone gets the DNS API's service user
+   and a ``dns`` service whose endpoints are Zonekeeper's unversioned root.
 2. tempest (its own venv, .venv-conformance/tempest) runs ``SUITE`` less ``EXCLUDED`` with
    stestr, ``CONCURRENCY`` workers, the whole run capped at ``--timeout`` seconds.
 3. Each listed test gets pass/fail/skip (subunit). A test expected to pass that did not is
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from tests import keystone_server
-from tests.conformance import outcomes
+from tests.conformance import nameserver, outcomes
 from tests.conformance.tempest_conf import Target, write_workspace
 from tests.e2e.serve import Serve
 from tests.processes import stop_group
@@ -140,15 +141,14 @@ def _started(workdir: Path, auth: str, clock: Clock) -> Iterator[Tempest]:
             with keystone.admin() as admin:
                 admin.user(*SERVICE_USER, "service", SERVICE_ROLES)
         with clock.phase("zonekeeper start"):
+            pool = stack.enter_context(nameserver.bind_pool(workdir, workdir / "zonekeeper"))
             env = _zonekeeper_env(auth, keystone)
-            zonekeeper = stack.enter_context(_zonekeeper(workdir, env))
+            zonekeeper = stack.enter_context(_zonekeeper(workdir, env, pool.dns_listen))
             # The catalog names Zonekeeper's unversioned root: tempest appends v2/ itself.
             root = zonekeeper.base_url + "/"
             with keystone.admin() as admin:
                 admin.service("dns", "designate", root)
-        target = Target(
-            keystone.auth_url, keystone.admin_password, f"127.0.0.1:{zonekeeper.dns_port}"
-        )
+        target = Target(keystone.auth_url, keystone.admin_password, pool.nameserver)
         workspace = workdir / "tempest"
         yield Tempest(workspace, write_workspace(workspace, target, _site_packages()))
 
@@ -180,10 +180,12 @@ def _zonekeeper_env(auth: str, keystone: keystone_server.Keystone) -> dict[str, 
 
 
 @contextlib.contextmanager
-def _zonekeeper(workdir: Path, env: dict[str, str]) -> Iterator[Serve]:
+def _zonekeeper(workdir: Path, env: dict[str, str], dns_listen: str) -> Iterator[Serve]:
     """`zonekeeper serve` with a data directory of its own, so that the TLDs and zones tempest
-    leaves behind touch nothing else; its log is saved as ``zonekeeper.log``."""
-    server = Serve(workdir / "zonekeeper", env=env)
+    leaves behind touch nothing else, its mini-DNS on ``dns_listen`` (where the pool's BIND
+    transfers from); its log is saved as ``zonekeeper.log``."""
+    # A generous deadline: on a loaded machine its start alone took over 30 s.
+    server = Serve(workdir / "zonekeeper", "--dns-listen", dns_listen, env=env, start_timeout=120)
     try:
         yield server
     finally:

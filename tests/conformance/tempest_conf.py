@@ -3,7 +3,7 @@
 The settings are the upstream gate's (dynamic credentials made with Keystone's admin, v3
 identity, every service but designate unavailable), with two choices of ours: the stricter RBAC
 checks (``enforce_new_defaults``: project member and reader accounts too) and a shorter
-``build_timeout``, since our embedded mini-DNS serves a change within a second or two and a
+``build_timeout``, since the pool's BIND serves a change within a second or two and a
 status that never comes should cost 30 s, not Designate's 360.
 """
 
@@ -25,7 +25,7 @@ class Target:
     admin_password: str
     """Of Keystone's ``admin`` user (project ``admin``, Default domain)."""
     nameserver: str
-    """``host:port`` of the nameserver tempest queries for propagation (our mini-DNS)."""
+    """``host:port`` of the nameserver tempest queries for propagation (the pool's BIND)."""
 
 
 def write_workspace(directory: Path, target: Target, site_packages: Path) -> Path:

@@ -88,14 +88,15 @@ GOOD = [
         '1 doh.example. alpn=h2 dohpath="/q{?dns}"',
         '1 doh.example. alpn="h2" dohpath="/q{?dns}"',
     ),
-    ("TLSA", f"3 1 1 {SHA256}", f"3 1 1 {SHA256.lower()}"),
+    # TLSA is kept as submitted (Designate 23 does); the wire rdata is canonical.
+    ("TLSA", f"3 1 1 {SHA256}", f"3 1 1 {SHA256}"),
     ("TLSA", f"2 0 2 {SHA512}", f"2 0 2 {SHA512}"),
     ("TLSA", "3 1 0 30820122", "3 1 0 30820122"),
     # Designate takes every usage, selector and matching type 0-255, hex spaced or multi-line.
-    ("TLSA", f"255 255 255 {SHA256}", f"255 255 255 {SHA256.lower()}"),
-    ("TLSA", f"4 2 3 {SHA256}", f"4 2 3 {SHA256.lower()}"),
-    ("TLSA", "0 0 0 0102 00 FF", "0 0 0 010200ff"),
-    ("TLSA", f"3 1 1 (\n    {SHA256[:32]}\n    {SHA256[32:]}\n)", f"3 1 1 {SHA256.lower()}"),
+    ("TLSA", f"255 255 255 {SHA256}", f"255 255 255 {SHA256}"),
+    ("TLSA", f"4 2 3 {SHA256}", f"4 2 3 {SHA256}"),
+    ("TLSA", "0 0 0 0102 00 FF", "0 0 0 0102 00 FF"),
+    ("TLSA", f"3 1 1 (\n    {SHA256[:32]}\n    {SHA256[32:]}\n)", None),
 ]
 
 BAD = [
@@ -313,7 +314,7 @@ def test_duplicates_collapse_keeping_first_order() -> None:
         ("MX", ["10 MX.example.com.", "10 mx.EXAMPLE.com."], ["10 mx.example.com."]),
         ("TXT", ["abc", '"abc"'], ['"abc"']),
         ("CAA", ["0 ISSUE ca.example", '0 issue "ca.example"'], ['0 issue "ca.example"']),
-        ("TLSA", [f"3 1 1 {SHA256}", f"3 1 1 {SHA256.lower()}"], [f"3 1 1 {SHA256.lower()}"]),
+        ("TLSA", [f"3 1 1 {SHA256}", f"3 1 1 {SHA256.lower()}"], [f"3 1 1 {SHA256}"]),
     ],
 )
 def test_equivalent_spellings_are_duplicates(

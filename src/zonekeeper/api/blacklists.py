@@ -8,13 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
 from zonekeeper.api import admin_routes, body, pagination, web
+from zonekeeper.api.zones import Description
 from zonekeeper.domain.admin_resources import Blacklist as BlacklistValue
 from zonekeeper.service import blacklists
 
 Pattern = Annotated[
     str, Field(min_length=1, max_length=255, description="Python regular expression")
 ]
-Description = Annotated[str, Field(max_length=160)] | None
 
 
 @with_config(ConfigDict(extra="forbid", strict=True))

@@ -50,7 +50,8 @@ class BodyRules:
 async def read_object(request: Request) -> dict[str, Any]:
     """The request's JSON object body.
 
-    Raises UnsupportedContentType (not JSON), EmptyRequestBody, InvalidJson, InvalidObject
+    Raises UnsupportedContentType (not JSON), EmptyRequestBody (also for ``null``), InvalidJson,
+    InvalidObject
     (valid JSON, but not an object, or holding text no database can store).
     RequestTooLarge comes from the edge middleware while the body streams in.
     """
@@ -63,6 +64,8 @@ async def read_object(request: Request) -> dict[str, Any]:
     if content_type is None:
         raise errors.UnsupportedContentType("A body needs Content-Type: application/json")
     document = _decode(raw)
+    if document is None:  # JSON ``null``: Designate counts it as no body at all
+        raise errors.EmptyRequestBody()
     if not isinstance(document, dict):
         reasons = list(_unstorable_values(document, ()))
         raise errors.InvalidObject(reasons or [_type_error((), document, "object")])
@@ -70,6 +73,15 @@ async def read_object(request: Request) -> dict[str, Any]:
     if reasons:
         raise errors.InvalidObject(reasons)
     return document
+
+
+async def read_optional_object(request: Request) -> dict[str, Any]:
+    """Like :func:`read_object`, but no body (empty, or JSON ``null``) is ``{}``, for the
+    operations whose every key is optional (Designate catches EmptyRequestBody there)."""
+    try:
+        return await read_object(request)
+    except errors.EmptyRequestBody:
+        return {}
 
 
 def check(
@@ -110,8 +122,29 @@ def field_errors(details: Sequence[Any]) -> list[errors.FieldError]:
 
 def openapi(rules: BodyRules) -> dict[str, Any]:
     """``openapi_extra`` documenting ``rules.schema`` as the required JSON request body."""
-    schema = rules.adapter.json_schema()
+    schema = _inline_definitions(rules.adapter.json_schema())
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its ``$defs`` written in place of their ``$ref``: pydantic's refs
+    (``#/$defs/X``) point at the root of the document they sit in, which in the OpenAPI
+    document is not this schema, so clients could not resolve them. The bodies' models
+    are not recursive."""
+    definitions = schema.get("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(definitions[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items() if key != "$defs"}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
 
 
 def _is_json(content_type: str) -> bool:

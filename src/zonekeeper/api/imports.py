@@ -16,14 +16,13 @@ from starlette.background import BackgroundTask
 from typing_extensions import TypedDict
 
 from zonekeeper.api import auth, body, errors, pagination, web
+from zonekeeper.api.zones import AttributeText
 from zonekeeper.domain import errors as domain_errors
 from zonekeeper.domain import models
 from zonekeeper.service import imports
 
 PATH: Final = "/v2/zones/tasks/imports"
 ZONE_FILE_TYPES: Final = frozenset({"text/dns", "text/plain"})
-
-AttributeText = Annotated[str, Field(max_length=50)]
 
 
 @with_config(ConfigDict(extra="forbid", strict=True))

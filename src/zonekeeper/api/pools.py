@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
 from zonekeeper.api import auth, body, errors, pagination, web
+from zonekeeper.api.zones import AttributeText, Description
+from zonekeeper.domain import names
 from zonekeeper.service import pool_writes, pools
 
 
@@ -39,13 +41,22 @@ class Pool(BaseModel):
 
 @with_config(ConfigDict(extra="forbid", strict=True))
 class NsRecordBody(TypedDict):
-    hostname: Annotated[str, Field(max_length=255, description="FQDN, with final dot")]
+    hostname: Annotated[str, web.dns_name_field(names.HOSTNAME_PATTERN, "FQDN, with final dot")]
     priority: Annotated[int, Field(ge=1, le=10000)]
 
 
-Name = Annotated[str, Field(max_length=50)]
-Description = Annotated[str, Field(max_length=160)] | None
-Attributes = dict[Annotated[str, Field(max_length=50)], Annotated[str, Field(max_length=50)]]
+# minLength documented only: the pool's own validation refuses '' with its message.
+Name = Annotated[str, Field(max_length=50, json_schema_extra={"minLength": 1})]
+Attributes = dict[AttributeText, AttributeText]
+NsRecords = Annotated[
+    list[NsRecordBody],
+    Field(
+        # JSON Schema can say "no equal items", not "no equal hostnames": the description
+        # says the rest, and the pool's validation refuses a hostname listed twice.
+        description="The apex NS of the pool's zones; each hostname once",
+        json_schema_extra={"minItems": 1, "uniqueItems": True},
+    ),
+]
 ProjectId = Annotated[str, Field(max_length=255)] | None
 
 
@@ -54,7 +65,7 @@ class PoolCreate(TypedDict, total=False):
     name: Required[Name]
     description: Description
     attributes: Attributes
-    ns_records: Required[list[NsRecordBody]]
+    ns_records: Required[NsRecords]
     project_id: ProjectId
 
 
@@ -63,7 +74,7 @@ class PoolUpdate(TypedDict, total=False):
     name: Name
     description: Description
     attributes: Attributes
-    ns_records: list[NsRecordBody]
+    ns_records: NsRecords
     project_id: ProjectId
 
 
@@ -148,7 +159,7 @@ async def create_pool(request: Request) -> web.JsonResponse:
     responses=errors.doc(400, 401, 403, 404, 409, 415),
     openapi_extra=body.openapi(UPDATE),
 )
-async def update_pool(pool_id: str, request: Request) -> web.JsonResponse:
+async def update_pool(pool_id: web.PathId, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
     pool_id = web.path_id(pool_id, "pool_id")
     env = web.env_of(request)
@@ -162,7 +173,7 @@ async def update_pool(pool_id: str, request: Request) -> web.JsonResponse:
 
 
 @router.delete("/{pool_id}", status_code=204, responses=errors.doc(400, 401, 403, 404))
-async def delete_pool(pool_id: str, request: Request) -> Response:
+async def delete_pool(pool_id: web.PathId, request: Request) -> Response:
     ctx = auth.context_of(request)
     await pool_writes.delete(ctx, web.env_of(request), web.path_id(pool_id, "pool_id"))
     return Response(status_code=204)

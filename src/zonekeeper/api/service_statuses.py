@@ -67,7 +67,7 @@ async def list_statuses(request: Request) -> web.JsonResponse:
     return web.json_response(document)
 
 
-async def get_status(service_id: str, request: Request) -> web.JsonResponse:
+async def get_status(service_id: web.PathId, request: Request) -> web.JsonResponse:
     ctx = auth.context_of(request)
     status_id = web.path_id(service_id, "service_id")
     status = await service_statuses.get(ctx, web.env_of(request), status_id)

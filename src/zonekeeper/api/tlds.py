@@ -8,11 +8,19 @@ from pydantic import BaseModel, ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
 from zonekeeper.api import admin_routes, body, pagination, web
+from zonekeeper.api.zones import Description
+from zonekeeper.domain import names
 from zonekeeper.domain.admin_resources import Tld as TldValue
 from zonekeeper.service import tlds
 
-Name = Annotated[str, Field(max_length=255, description="No trailing dot: org, co.uk")]
-Description = Annotated[str, Field(max_length=160)] | None
+Name = Annotated[
+    str,
+    Field(
+        description="No trailing dot: org, co.uk",
+        # Documented only: the service refuses other names with Designate's message.
+        json_schema_extra={"pattern": names.TLD_NAME_PATTERN, "maxLength": 254},
+    ),
+]
 
 
 @with_config(ConfigDict(extra="forbid", strict=True))

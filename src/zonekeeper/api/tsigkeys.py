@@ -18,7 +18,8 @@ Name = Annotated[str, Field(min_length=1, max_length=160)]
 Algorithm = Literal[
     "hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"
 ]
-Secret = Annotated[str, Field(max_length=160)]
+# minLength documented only: the service refuses '' with Designate's message.
+Secret = Annotated[str, Field(max_length=160, json_schema_extra={"minLength": 1})]
 Scope = Literal["POOL", "ZONE"]
 ResourceId = Annotated[str, Field(pattern=web.UUID_PATTERN.pattern, description="Pool or zone id")]
 

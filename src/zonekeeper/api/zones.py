@@ -38,7 +38,7 @@ Masters = Annotated[
     ),
 ]
 ZoneTypeName = Literal["PRIMARY", "SECONDARY"]
-AttributeText = Annotated[str, Field(max_length=50)]
+AttributeText = Annotated[str, Field(max_length=50, pattern=body.STORABLE_TEXT)]
 
 
 @with_config(

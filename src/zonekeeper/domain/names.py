@@ -31,6 +31,7 @@ ZONE_NAME_PATTERN = rf"^(?:{PORTABLE_LABEL}\.){{2,}}$"
 RECORDSET_NAME_PATTERN = rf"^(?:\*\.)?(?:{PORTABLE_LABEL}\.)+$"
 HOSTNAME_PATTERN = rf"^(?:{PORTABLE_LABEL}\.)+$"
 EMAIL_PATTERN = rf"^{_PORTABLE_HOSTNAME}@{_PORTABLE_HOSTNAME}$"
+TLD_NAME_PATTERN = rf"^{_PORTABLE_HOSTNAME}$"
 _ZONE_NAME_RE = re.compile(rf"(?:{LABEL}\.)+")
 _RECORDSET_NAME_RE = re.compile(rf"(?:\*\.)?(?:{LABEL}\.)+")
 _HOSTNAME_RE = re.compile(rf"{LABEL}(?:\.{LABEL})*")

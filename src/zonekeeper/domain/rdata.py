@@ -69,7 +69,7 @@ class CanonicalRecord:
     """One record in canonical form, as the API returns it and storage keeps it."""
 
     data: str
-    """Canonical presentation text."""
+    """Canonical presentation text (for TLSA, the text as submitted: see ``as_submitted``)."""
     rdata: bytes
     """The rdata in uncompressed, canonical (lower-case names) wire format."""
 
@@ -87,14 +87,15 @@ def canonical_records(
     """
     if rtype not in _RULES:
         raise errors.InvalidObject([_type_error(rtype)])
+    rule = _RULES[rtype]
     found: dict[bytes, str] = {}
     reasons: list[errors.FieldError] = []
     for index, text in enumerate(texts):
         record = rdata_fast.canonical(rtype, text) or _canonical(rtype, owner, text)
         if record is None:
-            reasons.append(_record_error(index, rtype, text, _RULES[rtype].explain(rtype, text)))
+            reasons.append(_record_error(index, rtype, text, rule.explain(rtype, text)))
         else:
-            found.setdefault(record[1], record[0])
+            found.setdefault(record[1], text if rule.as_submitted else record[0])
     if reasons:
         raise errors.InvalidObject(reasons)
     if not _surely_fits(owner, found):
@@ -217,6 +218,9 @@ class _Rule:
     """Whether every name in the rdata must be made of hostname labels."""
     prepare: Callable[[str], str] = _same
     """Rewrites the text before any check (CAA takes its value unquoted, as Designate does)."""
+    as_submitted: bool = False
+    """Whether the API returns (and storage keeps) the text as the caller wrote it rather than
+    the canonical text; the wire rdata is canonical either way."""
     explain: Callable[[str, str], str | None] = _no_reason
     """Why a refused text (of the type named first) breaks the rules, when that can be said
     more precisely than "is not a <type> Record"; None when it cannot."""
@@ -388,8 +392,12 @@ _RULES: dict[str, _Rule] = {
     "TXT": _Rule(_TXT, _txt_strings_ok, explain=_txt_reason),
     "SPF": _Rule(_TXT, _txt_strings_ok, explain=_txt_reason),
     "SSHFP": _Rule(re.compile(rf"[0-4] [0-2] {_HEX_PAIRS}"), _sshfp_ok),
+    # Designate 23 keeps TLSA as submitted ("3 1 0 AA BB CC DD"; tempest checks it).
     "TLSA": _Rule(
-        re.compile(rf"{_UINT} {_UINT} {_UINT} {_HEX_PAIRS}"), _tlsa_ok, prepare=_prepare_tlsa
+        re.compile(rf"{_UINT} {_UINT} {_UINT} {_HEX_PAIRS}"),
+        _tlsa_ok,
+        prepare=_prepare_tlsa,
+        as_submitted=True,
     ),
     "NAPTR": _Rule(
         re.compile(rf"{_UINT} {_UINT} {_QUOTED} {_QUOTED} {_QUOTED} \S+"), _naptr_ok, root_ok=True

@@ -211,12 +211,7 @@ async def update(
         change = await changes.begin(conn, ctx, zone_id, env.now(), None)
         zone = change.zone
         old = _in_zone(zone, await recordset_rows.get(conn, recordset_id))
-        _enforce_on(ctx, "update_recordset", zone, old)
-        policy.refuse_secondary(zone)
-        _check_editable(ctx, old, "updated")
-        if old.type == "NS" and old.name == zone.name:
-            # Even with edit-managed: the apex NS follow the pool (zonekeeper pool update).
-            raise errors.BadRequest("Updating a root zone NS record is not allowed")
+        _check_updatable(ctx, zone, old)
         records = _validate_update(ctx, env, zone, old, fields)
         if not old.managed:
             await _check_record_quotas(conn, env, zone, old, records)
@@ -226,6 +221,26 @@ async def update(
         await changes.commit(conn, change)
     env.db.wake_worker()
     return new
+
+
+async def check_updatable(
+    ctx: RequestContext, env: ServiceEnv, zone_id: str, recordset_id: str
+) -> None:
+    """Raise what ``update`` raises before it reads the new fields: Forbidden, ZoneNotFound,
+    RecordSetNotFound, BadRequest (SOA, managed, apex NS). Designate refuses such a
+    recordset whatever the body holds, so the API asks this when the body itself is bad."""
+    async with env.db.read() as conn:
+        zone = await policy.zone_for_read(conn, ctx, zone_id, "get_recordset")
+        _check_updatable(ctx, zone, _in_zone(zone, await recordset_rows.get(conn, recordset_id)))
+
+
+def _check_updatable(ctx: RequestContext, zone: Zone, recordset: RecordSet) -> None:
+    _enforce_on(ctx, "update_recordset", zone, recordset)
+    policy.refuse_secondary(zone)
+    _check_editable(ctx, recordset, "updated")
+    if recordset.type == "NS" and recordset.name == zone.name:
+        # Even with edit-managed: the apex NS follow the pool (zonekeeper pool update).
+        raise errors.BadRequest("Updating a root zone NS record is not allowed")
 
 
 def _enforce_on(ctx: RequestContext, rule: str, zone: Zone, recordset: RecordSet) -> None:
