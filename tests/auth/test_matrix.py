@@ -59,6 +59,8 @@ EXPECTED: Final[dict[Op, tuple[int, int, int]]] = {
     ("PATCH", "/v2/zones/{zone_id}"): (NF, NF, FB),
     ("DELETE", "/v2/zones/{zone_id}"): (NF, NF, FB),
     ("POST", "/v2/zones/{zone_id}/tasks/abandon"): (NF, NF, FB),
+    ("POST", "/v2/zones/{zone_id}/tasks/pool_move"): (NF, NF, FB),
+    ("POST", "/v2/zones/{zone_id}/tasks/xfr"): (NF, NF, FB),
     ("GET", "/v2/zones/{zone_id}/nameservers"): (NF, NF, OK),
     ("GET", "/v2/zones/{zone_id}/sync"): (NF, NF, OK),
     ("GET", "/v2/zones/{zone_id}/recordsets"): (NF, NF, OK),
@@ -360,7 +362,9 @@ def _body(op: Op, project: Project, stranger: str) -> Any:
     }
     if op in bodies:
         return bodies[op]
-    assert method in ("GET", "DELETE") or path.endswith(("/export", "/abandon")), op
+    assert method in ("GET", "DELETE") or path.endswith(
+        ("/export", "/abandon", "/pool_move", "/xfr")
+    ), op
     return None
 
 

@@ -13,7 +13,13 @@ from zonekeeper.domain.admin_resources import Blacklist as BlacklistValue
 from zonekeeper.service import blacklists
 
 Pattern = Annotated[
-    str, Field(min_length=1, max_length=255, description="Python regular expression")
+    str,
+    Field(
+        min_length=1,
+        max_length=255,
+        pattern=body.STORABLE_TEXT,
+        description="Python regular expression",
+    ),
 ]
 
 

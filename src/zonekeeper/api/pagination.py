@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 from pydantic import BaseModel
 from starlette.requests import Request
 
-from zonekeeper.api import auth, web
+from zonekeeper.api import auth, body, web
 from zonekeeper.config import ApiSettings
 from zonekeeper.domain import errors
 from zonekeeper.domain.models import ListQuery
@@ -101,7 +101,8 @@ def openapi(spec: ListSpec) -> dict[str, Any]:
     # The project sort keys are left out: they are refused unless listing all projects.
     sort_keys = list(spec.sort_keys)
     parameters = [
-        _param("limit", {"anyOf": [{"type": "integer", "minimum": 1}, {"const": "max"}]}),
+        # Digits, as the server reads them: JSON Schema's "integer" also admits 2.0.
+        _param("limit", {"type": "string", "pattern": "^(0*[1-9][0-9]*|max)$"}),
         _param("marker", {"type": "string", "format": "uuid"}),
         _param("sort_key", {"type": "string", "enum": sort_keys}),
         _param("sort_dir", {"type": "string", "enum": list(SORT_DIRS)}),
@@ -114,7 +115,7 @@ def _filter_schema(name: str, spec: ListSpec) -> dict[str, Any]:
     if name in spec.integer_filters:
         # What storage's integer filters take: 1-10 digits, or anything with a `*`.
         return {"type": "string", "pattern": r"^([0-9]{1,10}|.*\*.*)$"}
-    return {"type": "string"}
+    return {"type": "string", "pattern": body.STORABLE_TEXT}
 
 
 def _param(name: str, schema: dict[str, Any]) -> dict[str, Any]:

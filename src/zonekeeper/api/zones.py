@@ -31,7 +31,7 @@ Email = Annotated[
     ),
 ]
 Masters = Annotated[
-    list[str],
+    list[Annotated[str, Field(pattern=body.STORABLE_TEXT)]],
     Field(
         description='A SECONDARY zone\'s masters, "host" or "host:port" (IPv6: "[::1]:5353"); '
         "empty for a PRIMARY zone"
