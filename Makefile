@@ -24,7 +24,7 @@ run: run-deps $(STAMP)
 	$(BIN)/zonekeeper serve
 
 test: system-deps services $(STAMP) $(KEYSTONE_STAMP) check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 	$(MAKE) --no-print-directory conformance
 
 # Designate's tempest API tests against a Zonekeeper behind Keystone, judged against
